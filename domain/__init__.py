@@ -1,0 +1,1 @@
+"""The shared core of tradecover: pure rules, async services and storage."""

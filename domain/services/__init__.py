@@ -1,0 +1,1 @@
+"""Async use cases shared by resolvers and workers. Each owns its transaction."""

@@ -1,0 +1,65 @@
+"""Test clocks (LIFECYCLE 7): sandbox-only frozen time for a partner's quotes and covers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.services.errors import DomainError, not_found
+from domain.services.principals import Principal
+from domain.store.ids import new_id
+from domain.store.models import TestClock
+
+
+def _require_sandbox_partner(principal: Principal) -> str:
+    if principal.partner_id is None or not principal.sandbox:
+        raise DomainError("FORBIDDEN", "Test clocks are for sandbox (tc_test_) keys only.")
+    return principal.partner_id
+
+
+async def create_test_clock(principal: Principal, frozen_time: datetime, now: datetime) -> TestClock:
+    partner_id = _require_sandbox_partner(principal)
+    return await TestClock.create(
+        id=new_id("clk"), partner_id=partner_id, frozen_time=frozen_time, created_at=now
+    )
+
+
+async def get_test_clock(principal: Principal, clock_id: str) -> TestClock | None:
+    if principal.partner_id is None:
+        return None
+    return await TestClock.filter(id=clock_id, partner_id=principal.partner_id).first()
+
+
+async def clock_for_request(
+    principal: Principal, clock_id: str | None, field: tuple[str, ...]
+) -> TestClock | None:
+    """The test clock a request runs on, refusing live keys and other partners' clocks."""
+    if clock_id is None:
+        return None
+    _require_sandbox_partner(principal)
+    clock = await get_test_clock(principal, clock_id)
+    if clock is None:
+        raise not_found("test clock", clock_id, field)
+    return clock
+
+
+async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) -> TestClock:
+    """Moves a clock forward only (compare-and-set on the time it had).
+
+    The jobs that fall due on the clock's covers join this when covers exist (issue 3).
+    """
+    clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
+    assert clock is not None
+    if to <= clock.frozen_time:
+        raise DomainError(
+            "INVALID_INPUT",
+            f"A test clock only moves forward: {to.isoformat()} is not after "
+            f"{clock.frozen_time.isoformat()}.",
+            ("input", "frozenTime"),
+        )
+    moved = await TestClock.filter(
+        id=clock.id, frozen_time=clock.frozen_time, status="READY"
+    ).update(frozen_time=to)
+    if moved != 1:
+        raise DomainError("INVALID_STATE", "The test clock changed meanwhile; retry.", ("input",))
+    await clock.refresh_from_db()
+    return clock

@@ -1,0 +1,111 @@
+"""Who is calling: API keys (stored hashed), partners and insurer staff."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from domain.services.errors import DomainError
+from domain.store.ids import new_id
+from domain.store.models import ApiKey, Partner, StaffMember
+
+SANDBOX_PREFIX = "tc_test_"
+LIVE_PREFIX = "tc_live_"
+STAFF_PREFIX = "tc_staff_"
+PARTNER_KINDS = ("financing_platform", "freight_exchange")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller. Exactly one of partner_id / staff_id is set."""
+
+    partner_id: str | None = None
+    staff_id: str | None = None
+    sandbox: bool = False
+    premium_rate: Decimal | None = None
+
+    @property
+    def id(self) -> str:
+        return self.partner_id or self.staff_id or ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_id is not None
+
+
+def hash_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def _mint(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(24)
+
+
+async def authenticate(api_key: str) -> Principal | None:
+    """The principal of a key, or None for an unknown, revoked or malformed key."""
+    if not api_key.startswith((SANDBOX_PREFIX, LIVE_PREFIX, STAFF_PREFIX)) or len(api_key) > 200:
+        return None
+    row = (
+        await ApiKey.filter(key_hash=hash_key(api_key), revoked_at__isnull=True)
+        .select_related("partner")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.staff_id is not None:  # type: ignore[attr-defined]
+        return Principal(staff_id=row.staff_id)  # type: ignore[attr-defined]
+    partner = row.partner
+    if partner is None:
+        return None
+    return Principal(
+        partner_id=partner.id,
+        sandbox=api_key.startswith(SANDBOX_PREFIX),
+        premium_rate=partner.premium_rate,
+    )
+
+
+async def create_partner(
+    *, name: str, kind: str, sandbox: bool, premium_rate: Decimal | None, now: datetime
+) -> tuple[Partner, str]:
+    """A partner and its first API key (returned once, stored only as a hash)."""
+    if kind not in PARTNER_KINDS:
+        raise DomainError("INVALID_INPUT", f"kind must be one of {', '.join(PARTNER_KINDS)}")
+    if premium_rate is not None and not (Decimal(0) < premium_rate < Decimal(1)):
+        raise DomainError("INVALID_INPUT", "premium rate is a fraction, e.g. 0.008 for 0.80%")
+    key = _mint(SANDBOX_PREFIX if sandbox else LIVE_PREFIX)
+    async with in_transaction():
+        partner = await Partner.create(
+            id=new_id("ptn"),
+            name=name,
+            kind=kind,
+            sandbox=sandbox,
+            premium_rate=premium_rate,
+            created_at=now,
+        )
+        await ApiKey.create(
+            id=new_id("key"),
+            key_hash=hash_key(key),
+            display_prefix=key[:12],
+            partner=partner,
+            created_at=now,
+        )
+    return partner, key
+
+
+async def create_staff(*, name: str, now: datetime) -> tuple[StaffMember, str]:
+    key = _mint(STAFF_PREFIX)
+    async with in_transaction():
+        staff = await StaffMember.create(id=new_id("stf"), name=name, created_at=now)
+        await ApiKey.create(
+            id=new_id("key"),
+            key_hash=hash_key(key),
+            display_prefix=key[:13],
+            staff=staff,
+            created_at=now,
+        )
+    return staff, key

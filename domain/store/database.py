@@ -1,0 +1,38 @@
+"""Start, migrate and stop the database, once per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as migrate_api
+
+from domain.store.config import tortoise_config
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if urlparse(database_url).scheme == "sqlite":
+        path = database_url[len("sqlite://") :]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def init_db(database_url: str) -> None:
+    """Open the connections for this process. The global fallback makes the same
+    connections visible to every task (requests, actors), see STACK_NOTES.md."""
+    _ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every migration under domain/store/migrations (Tortoise native migrations)."""
+    _ensure_sqlite_dir(database_url)
+    try:
+        await migrate_api(config=tortoise_config(database_url), app_labels=None, target=None)
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,1 @@
+"""Thin resolvers: read input -> call one domain service -> map to a payload."""

@@ -1,0 +1,1 @@
+"""The public GraphQL schema: strawberry types, inputs, payloads, scalars; build_schema()."""
