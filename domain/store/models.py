@@ -1,4 +1,8 @@
-"""Tortoise models. Ids are prefixed, time-ordered strings (see `ids.new_id`)."""
+"""Tortoise models. Ids are prefixed, time-ordered strings (see `ids.new_id`).
+
+Docstrings and `#:` comments become SQL comments in migrations: Tortoise 1.1.9 splits
+SQLite statements on semicolons and does not escape quotes there, so avoid both.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ class Partner(Model):
     name = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=40)  # financing_platform | freight_exchange
     sandbox = fields.BooleanField(default=True)
-    #: FI-P1 per-partner premium rate; None means the catalogue's rate.
+    #: FI-P1 per-partner premium rate. None means the catalogue rate.
     premium_rate = fields.DecimalField(max_digits=8, decimal_places=6, null=True)
     created_at = fields.DatetimeField()
 
@@ -29,7 +33,7 @@ class StaffMember(Model):
 
 
 class ApiKey(Model):
-    """An API key, stored as its SHA-256 only; `display_prefix` helps people tell keys apart."""
+    """An API key, stored as its SHA-256 only. `display_prefix` helps people tell keys apart."""
 
     id = fields.CharField(pk=True, max_length=40)
     key_hash = fields.CharField(max_length=64, unique=True)
@@ -92,7 +96,7 @@ class Quote(Model):
 
 
 class IdempotencyRecord(Model):
-    """One Idempotency-Key of one principal: the request's hash and the stored response."""
+    """One Idempotency-Key of one principal: the hash of the request and the stored response."""
 
     id = fields.IntField(pk=True)
     principal = fields.CharField(max_length=40)
@@ -109,7 +113,7 @@ class IdempotencyRecord(Model):
 
 
 class OutboxMessage(Model):
-    """A job written in the business transaction; the relay sends it to Redis after commit."""
+    """A job written in the business transaction. The relay sends it to Redis after commit."""
 
     id = fields.CharField(pk=True, max_length=40)
     actor = fields.CharField(max_length=100)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('response', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'idempotency_record', 'app': 'models', 'unique_together': (('principal', 'key'),), 'pk_attr': 'id', 'table_description': "One Idempotency-Key of one principal: the request's hash and the stored response."},
+            options={'table': 'idempotency_record', 'app': 'models', 'unique_together': (('principal', 'key'),), 'pk_attr': 'id', 'table_description': 'One Idempotency-Key of one principal: the hash of the request and the stored response.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('published_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
                 ('claimed_until', fields.DatetimeField(null=True, description='A relay that takes a row claims it until this time (compare-and-set).', auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'outbox_message', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A job written in the business transaction; the relay sends it to Redis after commit.'},
+            options={'table': 'outbox_message', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A job written in the business transaction. The relay sends it to Redis after commit.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=200)),
                 ('kind', fields.CharField(max_length=40)),
                 ('sandbox', fields.BooleanField(default=True)),
-                ('premium_rate', fields.DecimalField(null=True, description="FI-P1 per-partner premium rate; None means the catalogue's rate.", max_digits=8, decimal_places=6)),
+                ('premium_rate', fields.DecimalField(null=True, description='FI-P1 per-partner premium rate. None means the catalogue rate.', max_digits=8, decimal_places=6)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'partner', 'app': 'models', 'pk_attr': 'id'},
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'api_key', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An API key, stored as its SHA-256 only; `display_prefix` helps people tell keys apart.'},
+            options={'table': 'api_key', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An API key, stored as its SHA-256 only. `display_prefix` helps people tell keys apart.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,1 @@
+"""The process shell of tradecover: settings, the HTTP app, the CLI and the dev stack."""

@@ -1,0 +1,1 @@
+"""HTTP edge: the GraphQL endpoint (auth, idempotency) and health checks."""

@@ -1,0 +1,191 @@
+"""POST /graphql: bearer-key auth, Idempotency-Key handling, then strawberry.
+
+Idempotency (contract): a mutation request with `Idempotency-Key` claims the key for
+its principal before running. Same key + same body replays the stored response; same
+key + another body runs the request with every mutation refused as
+IDEMPOTENCY_KEY_REUSED, so the answer keeps the payload's shape. A request arriving
+while the first one still runs waits for its response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http.typevars import Context
+
+from domain.services import idempotency
+from domain.services.idempotency import Claim
+from domain.services.principals import Principal, authenticate
+from resolvers.context import RequestContext
+
+log = logging.getLogger("tradecover.http")
+
+
+@lru_cache(maxsize=1024)
+def _operation_types(query: str) -> dict[str | None, OperationType]:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return {}
+    found: dict[str | None, OperationType] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            name = definition.name.value if definition.name else None
+            found[name] = definition.operation
+    return found
+
+
+def is_mutation(query: str | None, operation_name: str | None) -> bool:
+    if not query:
+        return False
+    operations = _operation_types(query)
+    if operation_name is None and len(operations) == 1:
+        return next(iter(operations.values())) == OperationType.MUTATION
+    return operations.get(operation_name) == OperationType.MUTATION
+
+
+def request_hash(query: str | None, variables: Any, operation_name: str | None) -> str:
+    canonical = json.dumps(
+        {"query": query, "variables": variables, "operationName": operation_name},
+        sort_keys=True,
+        default=str,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class TradecoverGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI view with our context and the idempotency protocol."""
+
+    def __init__(self, *args: Any, idempotency_wait_seconds: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idempotency_wait_seconds = idempotency_wait_seconds
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        principal: Principal = request.state.principal
+        return RequestContext(
+            principal=principal, now=datetime.now(UTC), request=request, response=response
+        )
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        async def run() -> ExecutionResult:
+            return await super(TradecoverGraphQL, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+
+        key = request.headers.get("idempotency-key")
+        if not key or not is_mutation(request_data.query, request_data.operation_name):
+            return await run()
+        assert isinstance(context, RequestContext)
+        if len(key) > 255:
+            context.idempotency_refusal = ("INVALID_INPUT", "Idempotency-Key is over 255 chars.")
+            return await run()
+        principal = context.principal.id
+        digest = request_hash(
+            request_data.query, request_data.variables, request_data.operation_name
+        )
+        give_up_at = time.monotonic() + self.idempotency_wait_seconds
+        while True:
+            claim = await idempotency.claim_key(principal, key, digest, context.now)
+            if claim.outcome is Claim.NEW:
+                return await self._run_owning_key(run, principal, key)
+            if claim.outcome is Claim.REPLAY:
+                sub_response.headers["Idempotent-Replayed"] = "true"
+                return ExecutionResult(data=claim.response, errors=None)
+            if claim.outcome is Claim.MISMATCH:
+                context.idempotency_refusal = (
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This Idempotency-Key was used with another request body.",
+                )
+                return await run()
+            if time.monotonic() > give_up_at:
+                context.idempotency_refusal = (
+                    "IDEMPOTENCY_KEY_IN_USE",
+                    "A request with this Idempotency-Key is still running; retry later.",
+                )
+                return await run()
+            await asyncio.sleep(0.05)
+
+    async def _run_owning_key(self, run: Any, principal: str, key: str) -> ExecutionResult:
+        try:
+            result: ExecutionResult = await run()
+        except BaseException:
+            await idempotency.abandon(principal, key)
+            raise
+        if result.errors:
+            # Nothing worth replaying (a fault or malformed request): free the key.
+            await idempotency.abandon(principal, key)
+        else:
+            await idempotency.complete(principal, key, result.data)
+        return result
+
+
+def _unauthenticated(message: str) -> Response:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class GraphQLEndpoint:
+    """Authenticates, then hands the request to the view allowed for this caller:
+    introspection is for dev and sandbox keys only."""
+
+    def __init__(self, open_view: TradecoverGraphQL, locked_view: TradecoverGraphQL, *, dev: bool):
+        self.open_view = open_view
+        self.locked_view = locked_view
+        self.dev = dev
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            if self.dev:
+                await self.open_view(scope, receive, send)
+                return
+            await JSONResponse({"error": "GraphiQL is served in dev only."}, 404)(
+                scope, receive, send
+            )
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            await _unauthenticated("Send Authorization: Bearer <api key>.")(scope, receive, send)
+            return
+        try:
+            principal = await authenticate(token.strip())
+        except Exception:
+            log.exception("authentication failed")
+            response = JSONResponse(
+                {"data": None, "errors": [{"message": "Service unavailable, retry.",
+                                            "extensions": {"code": "UNAVAILABLE"}}]},
+                status_code=503,
+            )
+            await response(scope, receive, send)
+            return
+        if principal is None:
+            await _unauthenticated("Unknown or revoked API key.")(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        view = self.open_view if (self.dev or principal.sandbox) else self.locked_view
+        await view(scope, receive, send)

@@ -1,0 +1,48 @@
+"""One settings object, read once at process start from TRADECOVER_* variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADECOVER_", extra="ignore")
+
+    #: dev serves GraphiQL and allows introspection for every key; production only for
+    #: sandbox keys.
+    env: Literal["dev", "test", "production"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    #: sqlite://... or postgres://...; defaults to a SQLite file in data_dir.
+    database_url: str | None = None
+    #: An existing Redis; when unset, `tradecover dev` starts an embedded one.
+    redis_url: str | None = None
+    #: How long a request waits for another request holding the same Idempotency-Key.
+    idempotency_wait_seconds: float = 10.0
+    #: Scheduler tick: outbox relay and periodic jobs.
+    scheduler_interval_seconds: float = 1.0
+    heartbeat_interval_seconds: float = 30.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'tradecover.sqlite3').as_posix()}"
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
