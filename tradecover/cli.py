@@ -1,0 +1,159 @@
+"""The `tradecover` command. Commands that mint a key print it as the last stdout line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tradecover.settings import get_settings
+
+app = typer.Typer(help="tradecover: trade-credit insurance API", no_args_is_help=True)
+partners = typer.Typer(help="Partner platforms and their API keys", no_args_is_help=True)
+staff = typer.Typer(help="Insurer staff and their API keys", no_args_is_help=True)
+app.add_typer(partners, name="partners")
+app.add_typer(staff, name="staff")
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+@app.command()
+def serve() -> None:
+    """Run the API (uvicorn, one process)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "tradecover.app:asgi", factory=True, host=settings.host, port=settings.port, workers=1
+    )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="worker threads")] = 4,
+) -> None:
+    """Run one dramatiq worker process for the actors in workers/actors.py."""
+    env = {**os.environ, "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100")}
+    args = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
+            "--threads", str(threads)]
+    os.execvpe(sys.executable, args, env)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the scheduler: outbox relay and periodic jobs."""
+    from workers.scheduler import run_forever
+
+    _logging()
+    asyncio.run(run_forever())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    from domain.store.database import migrate as run_migrations
+
+    url = get_settings().resolved_database_url
+    asyncio.run(run_migrations(url))
+    typer.echo(f"migrated {url}")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[str, typer.Option(help="file path, or - for stdout")] = str(SCHEMA_PATH),
+) -> None:
+    """Write the live GraphQL SDL (the committed artefact is schema/schema.graphql)."""
+    from schema.build import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(output).write_text(sdl)
+        typer.echo(f"wrote {output}")
+
+
+class PartnerKind(str, Enum):
+    financing_platform = "financing_platform"
+    freight_exchange = "freight_exchange"
+
+
+async def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+    from domain.store.database import close_db, init_db
+
+    await init_db(get_settings().resolved_database_url)
+    try:
+        return await coro_factory()
+    finally:
+        await close_db()
+
+
+@partners.command("create")
+def partners_create(
+    name: Annotated[str, typer.Option(help="partner name")],
+    kind: Annotated[PartnerKind, typer.Option(help="platform kind")],
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="tc_test_ key")] = False,
+    premium_rate: Annotated[str | None, typer.Option(help="FI-P1 rate, e.g. 0.008")] = None,
+) -> None:
+    """Create a partner and print its API key (last line)."""
+    from domain.services.errors import DomainError
+    from domain.services.principals import create_partner
+
+    rate = None
+    if premium_rate is not None:
+        try:
+            rate = Decimal(premium_rate)
+        except InvalidOperation:
+            raise typer.BadParameter("premium rate must be a decimal such as 0.008") from None
+    try:
+        partner, key = asyncio.run(
+            _with_db(
+                lambda: create_partner(
+                    name=name, kind=kind.value, sandbox=sandbox, premium_rate=rate,
+                    now=datetime.now(UTC),
+                )
+            )
+        )
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"partner {partner.id} ({partner.name}, {partner.kind}, "
+               f"{'sandbox' if partner.sandbox else 'live'})")
+    typer.echo(key)
+
+
+@staff.command("create")
+def staff_create(name: Annotated[str, typer.Option(help="staff member name")]) -> None:
+    """Create an insurer staff member and print its API key (last line)."""
+    from domain.services.principals import create_staff
+
+    member, key = asyncio.run(
+        _with_db(lambda: create_staff(name=name, now=datetime.now(UTC)))
+    )
+    typer.echo(f"staff {member.id} ({member.name})")
+    typer.echo(key)
+
+
+@app.command()
+def dev() -> None:
+    """What `make run` starts: migrations, Redis, API, worker and scheduler (Ctrl-C stops all)."""
+    from tradecover.devstack import run_dev_stack
+
+    _logging()
+    raise typer.Exit(run_dev_stack(get_settings()))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,55 @@
+"""The scheduler process: relays the outbox and writes the periodic jobs.
+
+One loop, one tick per `scheduler_interval_seconds`. Periodic jobs are outbox rows too,
+so they travel the same path as business jobs. (Deadline sweeps join with issue 4.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from datetime import UTC, datetime
+
+from domain.services import heartbeat, idempotency
+from domain.store.database import close_db, init_db
+from tradecover.settings import get_settings
+from workers import actors  # noqa: F401  (registers the actors the relay sends to)
+from workers.relay import relay
+
+log = logging.getLogger("tradecover.scheduler")
+
+
+async def tick(now: datetime, *, heartbeat_due: bool) -> int:
+    if heartbeat_due:
+        await heartbeat.request_heartbeat("scheduler", now)
+        await idempotency.purge_expired(now)
+    return await relay(now)
+
+
+async def run_forever() -> None:
+    settings = get_settings()
+    await init_db(settings.resolved_database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    next_heartbeat = 0.0
+    log.info("scheduler started")
+    try:
+        while not stop.is_set():
+            due = time.monotonic() >= next_heartbeat
+            if due:
+                next_heartbeat = time.monotonic() + settings.heartbeat_interval_seconds
+            try:
+                await tick(datetime.now(UTC), heartbeat_due=due)
+            except Exception:
+                log.exception("scheduler tick failed; retrying next tick")
+            try:
+                await asyncio.wait_for(stop.wait(), settings.scheduler_interval_seconds)
+            except TimeoutError:
+                pass
+    finally:
+        await close_db()
+        log.info("scheduler stopped")
