@@ -149,7 +149,9 @@ def test_fi_e4_financed_amount_below_amount_plus_vat_by_0_01_is_eligible(fi_requ
 
 
 def test_fi_e4_empty_reference_and_zero_amount_are_both_reported(fi_request):
-    req = fi_request(financing=FinancingFacts(reference="", financed_amount=Money(Decimal("0.00"), "EUR")))
+    req = fi_request(
+        financing=FinancingFacts(reference="", financed_amount=Money(Decimal("0.00"), "EUR"))
+    )
     assert found(req) == [("FI-E4", REFERENCE), ("FI-E4", FINANCED_AMOUNT)]
 
 

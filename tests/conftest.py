@@ -1,0 +1,194 @@
+"""Fixtures: a real Redis server for the session, a fresh migrated database per test
+(SQLite always; PostgreSQL too when TRADECOVER_TEST_POSTGRES=1), and an API client.
+
+Redis starts in pytest_configure, before any test module imports `workers` (the
+broker is chosen at import, STACK_NOTES.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tradecover.redis_server import RedisServer
+
+POSTGRES_ENABLED = os.environ.get("TRADECOVER_TEST_POSTGRES") == "1"
+_redis: RedisServer | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _redis
+    os.environ["TRADECOVER_ENV"] = "test"
+    _redis = RedisServer(Path(tempfile.mkdtemp(prefix="tc-redis-")), persist=False).start()
+    os.environ["TRADECOVER_REDIS_URL"] = _redis.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _redis is not None:
+        _redis.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    assert _redis is not None
+    return _redis.url
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    if not POSTGRES_ENABLED:
+        pytest.skip("PostgreSQL tests run with TRADECOVER_TEST_POSTGRES=1")
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+async def _create_pg_database(cluster: Any) -> str:
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(cluster.url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_ENABLED else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database of the parametrised backend."""
+    from domain.store.database import migrate
+
+    if backend == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        url = await _create_pg_database(cluster)
+    else:
+        url = f"sqlite://{tmp_path / 'tradecover.sqlite3'}"
+    await migrate(url)
+    return url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """Tortoise opened on the test's database for the test's event loop."""
+    from domain.store.database import close_db, init_db
+
+    await init_db(database_url)
+    yield database_url
+    await close_db()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[str]:
+    """SQLite only, for tests whose subject is not storage (the API edge)."""
+    from domain.store.database import close_db, init_db, migrate
+
+    url = f"sqlite://{tmp_path / 'tradecover.sqlite3'}"
+    await migrate(url)
+    await init_db(url)
+    yield url
+    await close_db()
+
+
+PartnerFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def make_partner() -> PartnerFactory:
+    """Creates a partner and returns its API key."""
+    from domain.services.principals import create_partner
+
+    async def make(
+        *,
+        name: str = "Platform",
+        kind: str = "financing_platform",
+        sandbox: bool = True,
+        premium_rate: Decimal | None = None,
+    ) -> str:
+        _, key = await create_partner(
+            name=name, kind=kind, sandbox=sandbox, premium_rate=premium_rate,
+            now=datetime.now(UTC),
+        )
+        return key
+
+    return make
+
+
+@pytest.fixture
+def make_staff() -> Callable[[], Awaitable[str]]:
+    from domain.services.principals import create_staff
+
+    async def make() -> str:
+        _, key = await create_staff(name="Underwriter", now=datetime.now(UTC))
+        return key
+
+    return make
+
+
+class GraphQLClient:
+    """Posts GraphQL to the app in-process (httpx ASGITransport)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.http = client
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        headers = {}
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, key=key, idempotency_key=idempotency_key)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def app_settings(sqlite_db: str, redis_url: str) -> Any:
+    from tradecover.settings import Settings
+
+    return Settings(env="test", database_url=sqlite_db, redis_url=redis_url)
+
+
+@pytest.fixture
+async def api(app_settings: Any) -> AsyncIterator[GraphQLClient]:
+    from tradecover.app import create_app
+
+    app = create_app(app_settings, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tradecover.test") as client:
+        yield GraphQLClient(client)

@@ -1,0 +1,1 @@
+"""Test helpers: real servers (Redis, PostgreSQL) started as subprocesses."""
