@@ -30,7 +30,11 @@ def invoice_in(value: inputs.InvoiceInput | None) -> InvoiceFacts | None:
     if value is None:
         return None
     amount = money_in(value.amount)
-    vat = money_in(value.vat_amount) if value.vat_amount else MoneyValue(Decimal("0"), amount.currency)
+    vat = (
+        money_in(value.vat_amount)
+        if value.vat_amount
+        else MoneyValue(Decimal("0"), amount.currency)
+    )
     return InvoiceFacts(value.number, value.issue_date, value.due_date, amount, vat)
 
 

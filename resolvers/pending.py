@@ -61,7 +61,10 @@ async def webhook_endpoints(info: Info) -> list[WebhookEndpoint]:
 
 
 async def webhook_deliveries(
-    info: Info, first: int | None = 50, after: str | None = None, endpoint_id: strawberry.ID | None = None
+    info: Info,
+    first: int | None = 50,
+    after: str | None = None,
+    endpoint_id: strawberry.ID | None = None,
 ) -> WebhookDeliveryConnection:
     page_size(first)
     return WebhookDeliveryConnection(edges=[], page_info=PageInfo(has_next_page=False))

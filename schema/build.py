@@ -29,10 +29,16 @@ from schema.cover_types import (
     IncidentPayload,
 )
 from schema.scalars import SCALAR_OVERRIDES
-from schema.types import Node, Product, ProductCode, Quote, QuotePayload, TestClock
-from schema.types import TestClockPayload
-from schema.webhook_types import WebhookDeliveryConnection, WebhookEndpoint
-from schema.webhook_types import WebhookEndpointPayload
+from schema.types import (
+    Node,
+    Product,
+    ProductCode,
+    Quote,
+    QuotePayload,
+    TestClock,
+    TestClockPayload,
+)
+from schema.webhook_types import WebhookDeliveryConnection, WebhookEndpoint, WebhookEndpointPayload
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2000

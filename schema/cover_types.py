@@ -8,8 +8,17 @@ from enum import Enum
 
 import strawberry
 
-from schema.types import Company, Invoice, Money, Node, PageInfo, ProductCode, Quote, RuleViolation
-from schema.types import UserError
+from schema.types import (
+    Company,
+    Invoice,
+    Money,
+    Node,
+    PageInfo,
+    ProductCode,
+    Quote,
+    RuleViolation,
+    UserError,
+)
 
 
 @strawberry.enum
@@ -81,9 +90,7 @@ class Incident(Node):
     unpaid_amount: Money
     occurred_on: dt.date
     declared_on: dt.date
-    published: bool = strawberry.field(
-        description="TR-S1: published in the payment-incident list."
-    )
+    published: bool = strawberry.field(description="TR-S1: published in the payment-incident list.")
 
 
 @strawberry.enum
@@ -188,8 +195,12 @@ class Cover(Node):
     activated_at: dt.datetime | None = None
     decline_reason: str | None = None
     lapse: RuleViolation | None = None
-    payment_hold: PaymentHold | None = strawberry.field(default=None, description="TRANSPORT_INVOICE.")
-    signature_reference: str | None = strawberry.field(default=None, description="FINANCED_INVOICE.")
+    payment_hold: PaymentHold | None = strawberry.field(
+        default=None, description="TRANSPORT_INVOICE."
+    )
+    signature_reference: str | None = strawberry.field(
+        default=None, description="FINANCED_INVOICE."
+    )
     financing_confirmed: bool | None = None
     invoice: Invoice | None = None
     loaded_on: dt.date | None = None

@@ -22,7 +22,9 @@ class WebhookEndpoint(Node):
 @strawberry.type
 class WebhookEndpointPayload:
     endpoint: WebhookEndpoint | None = None
-    secret: str | None = strawberry.field(default=None, description="Shown once, on register and rotate.")
+    secret: str | None = strawberry.field(
+        default=None, description="Shown once, on register and rotate."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

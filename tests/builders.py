@@ -60,8 +60,9 @@ def fi_input(**changes: Any) -> dict[str, Any]:
 def tr_input(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "product": "TRANSPORT_INVOICE",
-        "seller": company(registrationNumber="BG200300400", name="Carrier EOOD", country="BG",
-                          sector="49.41"),
+        "seller": company(
+            registrationNumber="BG200300400", name="Carrier EOOD", country="BG", sector="49.41"
+        ),
         "buyer": company(),
         "shipment": {
             "guaranteedAmount": {"amount": "1500.00", "currency": "EUR"},

@@ -126,7 +126,10 @@ def make_partner() -> PartnerFactory:
         premium_rate: Decimal | None = None,
     ) -> str:
         _, key = await create_partner(
-            name=name, kind=kind, sandbox=sandbox, premium_rate=premium_rate,
+            name=name,
+            kind=kind,
+            sandbox=sandbox,
+            premium_rate=premium_rate,
             now=datetime.now(UTC),
         )
         return key
@@ -169,7 +172,11 @@ class GraphQLClient:
         )
 
     async def execute(
-        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         response = await self.post(query, variables, key=key, idempotency_key=idempotency_key)

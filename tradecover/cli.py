@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -45,9 +45,21 @@ def worker(
     threads: Annotated[int, typer.Option(help="worker threads")] = 4,
 ) -> None:
     """Run one dramatiq worker process for the actors in workers/actors.py."""
-    env = {**os.environ, "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100")}
-    args = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-            "--threads", str(threads)]
+    env = {
+        **os.environ,
+        # dramatiq reads this lower-case name: idle workers poll every 100 ms (STACK_NOTES).
+        "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100"),  # noqa: SIM112
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "workers.actors",
+        "--processes",
+        "1",
+        "--threads",
+        str(threads),
+    ]
     os.execvpe(sys.executable, args, env)
 
 
@@ -85,7 +97,7 @@ def export_schema(
         typer.echo(f"wrote {output}")
 
 
-class PartnerKind(str, Enum):
+class PartnerKind(StrEnum):
     financing_platform = "financing_platform"
     freight_exchange = "freight_exchange"
 
@@ -121,7 +133,10 @@ def partners_create(
         partner, key = asyncio.run(
             _with_db(
                 lambda: create_partner(
-                    name=name, kind=kind.value, sandbox=sandbox, premium_rate=rate,
+                    name=name,
+                    kind=kind.value,
+                    sandbox=sandbox,
+                    premium_rate=rate,
                     now=datetime.now(UTC),
                 )
             )
@@ -129,8 +144,10 @@ def partners_create(
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"partner {partner.id} ({partner.name}, {partner.kind}, "
-               f"{'sandbox' if partner.sandbox else 'live'})")
+    typer.echo(
+        f"partner {partner.id} ({partner.name}, {partner.kind}, "
+        f"{'sandbox' if partner.sandbox else 'live'})"
+    )
     typer.echo(key)
 
 
@@ -139,9 +156,7 @@ def staff_create(name: Annotated[str, typer.Option(help="staff member name")]) -
     """Create an insurer staff member and print its API key (last line)."""
     from domain.services.principals import create_staff
 
-    member, key = asyncio.run(
-        _with_db(lambda: create_staff(name=name, now=datetime.now(UTC)))
-    )
+    member, key = asyncio.run(_with_db(lambda: create_staff(name=name, now=datetime.now(UTC))))
     typer.echo(f"staff {member.id} ({member.name})")
     typer.echo(key)
 

@@ -32,8 +32,11 @@ async def _first_run_keys(settings: Settings) -> tuple[str, str]:
     try:
         now = datetime.now(UTC)
         _, partner_key = await create_partner(
-            name="Sandbox platform", kind="financing_platform", sandbox=True,
-            premium_rate=None, now=now,
+            name="Sandbox platform",
+            kind="financing_platform",
+            sandbox=True,
+            premium_rate=None,
+            now=now,
         )
         _, staff_key = await create_staff(name="Sandbox underwriter", now=now)
     finally:
@@ -126,8 +129,11 @@ def run_dev_stack(settings: Settings) -> int:
         while not stopping:
             for process in processes:
                 if process.poll() is not None:
-                    print(f"tradecover: {process.args} exited with {process.returncode}",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"tradecover: {process.args} exited with {process.returncode}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     return 1
             time.sleep(0.3)
         return 0
@@ -136,6 +142,3 @@ def run_dev_stack(settings: Settings) -> int:
         if redis_server is not None:
             redis_server.stop()
         print("tradecover stopped", flush=True)
-
-
-

@@ -7,6 +7,7 @@ so they travel the same path as business jobs. (Deadline sweeps join with issue 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -46,10 +47,8 @@ async def run_forever() -> None:
                 await tick(datetime.now(UTC), heartbeat_due=due)
             except Exception:
                 log.exception("scheduler tick failed; retrying next tick")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.scheduler_interval_seconds)
-            except TimeoutError:
-                pass
     finally:
         await close_db()
         log.info("scheduler stopped")

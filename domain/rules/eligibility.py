@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from domain.rules.catalogue import FINANCED_INVOICE, ProductSpec
+from domain.rules.catalogue import ProductSpec
 from domain.rules.input_checks import nace_division
 from domain.rules.quote_request import LEGAL_ENTITY, Company, QuoteRequest
 from domain.rules.violations import Violation
@@ -37,9 +37,9 @@ def related(seller: Company, buyer: Company) -> bool:
         seller.country == buyer.country
         and seller.registration_number.strip().upper() == buyer.registration_number.strip().upper()
     )
-    same_group = bool(seller.group and buyer.group) and (
-        (seller.group or "").strip().upper() == (buyer.group or "").strip().upper()
-    )
+    seller_group = (seller.group or "").strip().upper()
+    buyer_group = (buyer.group or "").strip().upper()
+    same_group = bool(seller_group) and seller_group == buyer_group
     return same_company or same_group
 
 
@@ -134,7 +134,9 @@ def fi_invoice_financed(req: QuoteRequest, spec: ProductSpec) -> list[Violation]
     found: list[Violation] = []
     if not financing.reference.strip():
         found.append(
-            Violation("FI-E4", "A financing reference is required.", ("input", "financing", "reference"))
+            Violation(
+                "FI-E4", "A financing reference is required.", ("input", "financing", "reference")
+            )
         )
     financed = financing.financed_amount.amount
     if req.invoice is not None:
@@ -203,4 +205,3 @@ def quote_violations(req: QuoteRequest, spec: ProductSpec) -> list[Violation]:
     for rule_id in spec.quote_rules:
         found.extend(CHECKS[rule_id](req, spec))
     return found
-

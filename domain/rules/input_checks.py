@@ -16,24 +16,26 @@ from domain.rules.violations import Violation
 
 #: ISO 4217 active currency codes accepted anywhere in the API (a product may accept fewer).
 ISO_CURRENCIES: frozenset[str] = frozenset(
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD "
-    "BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB "
-    "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK "
-    "JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA "
-    "MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK "
-    "PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN "
-    "SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST "
-    "XAF XCD XOF XPF YER ZAR ZMW ZWL".split()
+    (
+        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL "
+        "BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP "
+        "ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR "
+        "IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL "
+        "LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR "
+        "NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD "
+        "SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX "
+        "USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL "
+    ).split()
 )
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_NACE = re.compile(r"^(\d{2})(\.\d{1,2})?$")
+_COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
+_NACE = re.compile(r"(\d{2})(\.\d{1,2})?", re.ASCII)
 _MAX_AMOUNT = Decimal("1000000000")
 
 
 def nace_division(sector: str) -> int | None:
     """The two-digit NACE rev.2 division of a code such as "49.41", or None if malformed."""
-    match = _NACE.match(sector.strip())
+    match = _NACE.fullmatch(sector.strip())
     return int(match.group(1)) if match else None
 
 
@@ -60,7 +62,9 @@ def _check_money(
         )
     amount = money.amount
     if not amount.is_finite():
-        problems.append(Violation("INVALID_INPUT", "Amount must be a finite number.", (*path, "amount")))
+        problems.append(
+            Violation("INVALID_INPUT", "Amount must be a finite number.", (*path, "amount"))
+        )
         return problems
     if amount < 0 or (amount == 0 and not allow_zero):
         problems.append(
@@ -77,7 +81,7 @@ def _check_money(
 
 def _check_company(company: Company, path: tuple[str, ...]) -> list[Violation]:
     problems: list[Violation] = []
-    if not _COUNTRY.match(company.country):
+    if not _COUNTRY.fullmatch(company.country):
         problems.append(
             Violation(
                 "INVALID_INPUT",
@@ -93,7 +97,10 @@ def _check_company(company: Company, path: tuple[str, ...]) -> list[Violation]:
                 (*path, "sector"),
             )
         )
-    for name, value in (("registrationNumber", company.registration_number), ("name", company.name)):
+    for name, value in (
+        ("registrationNumber", company.registration_number),
+        ("name", company.name),
+    ):
         if not value.strip():
             problems.append(Violation("INVALID_INPUT", f"{name} must not be empty.", (*path, name)))
     return problems
@@ -106,7 +113,9 @@ def input_problems(request: QuoteRequest, product: ProductSpec) -> list[Violatio
     if product.code == "FINANCED_INVOICE":
         if request.invoice is None:
             problems.append(
-                Violation("INVALID_INPUT", "FINANCED_INVOICE needs an invoice.", ("input", "invoice"))
+                Violation(
+                    "INVALID_INPUT", "FINANCED_INVOICE needs an invoice.", ("input", "invoice")
+                )
             )
     elif request.shipment is None:
         problems.append(
@@ -124,7 +133,9 @@ def input_problems(request: QuoteRequest, product: ProductSpec) -> list[Violatio
                 )
             )
         if not invoice.number.strip():
-            problems.append(Violation("INVALID_INPUT", "number must not be empty.", (*path, "number")))
+            problems.append(
+                Violation("INVALID_INPUT", "number must not be empty.", (*path, "number"))
+            )
     if request.financing is not None:
         problems += _check_money(
             request.financing.financed_amount,

@@ -16,7 +16,9 @@ def _require_sandbox_partner(principal: Principal) -> str:
     return principal.partner_id
 
 
-async def create_test_clock(principal: Principal, frozen_time: datetime, now: datetime) -> TestClock:
+async def create_test_clock(
+    principal: Principal, frozen_time: datetime, now: datetime
+) -> TestClock:
     partner_id = _require_sandbox_partner(principal)
     return await TestClock.create(
         id=new_id("clk"), partner_id=partner_id, frozen_time=frozen_time, created_at=now

@@ -27,12 +27,9 @@ async def record_heartbeat(source: str, message_id: str, now: datetime) -> bool:
     await WorkerHeartbeat.get_or_create(
         name=source, defaults={"beats": 0, "last_seen": now, "last_message_id": None}
     )
-    counted = await (
-        WorkerHeartbeat.filter(
-            Q(last_message_id__isnull=True) | ~Q(last_message_id=message_id), name=source
-        )
-        .update(beats=F("beats") + 1, last_message_id=message_id, last_seen=now)
-    )
+    counted = await WorkerHeartbeat.filter(
+        Q(last_message_id__isnull=True) | ~Q(last_message_id=message_id), name=source
+    ).update(beats=F("beats") + 1, last_message_id=message_id, last_seen=now)
     return counted == 1
 
 

@@ -78,8 +78,12 @@ async def request_quote(principal: Principal, draft: QuoteDraft, now: datetime) 
     if request_date != today and not principal.sandbox:
         # A live partner cannot move the request date: FI-E2 counts from the real request.
         raise InvalidInput(
-            [(f"requestDate must be today ({today.isoformat()}) for live keys.",
-              ("input", "requestDate"))]
+            [
+                (
+                    f"requestDate must be today ({today.isoformat()}) for live keys.",
+                    ("input", "requestDate"),
+                )
+            ]
         )
     spec = PRODUCTS[draft.product]
     request = QuoteRequest(

@@ -6,6 +6,8 @@ SQLite statements on semicolons and does not escape quotes there, so avoid both.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -75,7 +77,7 @@ class Quote(Model):
     )
     product = fields.CharField(max_length=40)
     eligible = fields.BooleanField()
-    violations = fields.JSONField(default=list)
+    violations: Any = fields.JSONField(default=list)
     currency = fields.CharField(max_length=3)
     premium = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
     premium_rate = fields.DecimalField(max_digits=8, decimal_places=6)
@@ -84,7 +86,7 @@ class Quote(Model):
     request_date = fields.DateField()
     valid_until = fields.DatetimeField(null=True)
     #: The request as received (seller, buyer, invoice, financing, shipment), for binding.
-    request = fields.JSONField()
+    request: Any = fields.JSONField()
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="quotes", null=True, on_delete=fields.SET_NULL
     )
@@ -104,7 +106,7 @@ class IdempotencyRecord(Model):
     request_hash = fields.CharField(max_length=64)
     #: IN_PROGRESS while the first request runs, then DONE with its response.
     status = fields.CharField(max_length=16)
-    response = fields.JSONField(null=True)
+    response: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField(index=True)
 
     class Meta:
@@ -117,7 +119,7 @@ class OutboxMessage(Model):
 
     id = fields.CharField(pk=True, max_length=40)
     actor = fields.CharField(max_length=100)
-    payload = fields.JSONField()
+    payload: Any = fields.JSONField()
     created_at = fields.DatetimeField()
     published_at = fields.DatetimeField(null=True, index=True)
     #: A relay that takes a row claims it until this time (compare-and-set).

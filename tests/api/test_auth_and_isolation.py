@@ -17,8 +17,11 @@ QUOTE_QUERY = "query($id: ID!) { quote(id: $id) { id } node(id: $id) { id } }"
 )
 async def test_missing_or_unknown_key_is_401_unauthenticated(api, key):
     if key == "":
-        response = await api.http.post("/graphql", json={"query": "{ products { code } }"},
-                                       headers={"Authorization": "Bearer "})
+        response = await api.http.post(
+            "/graphql",
+            json={"query": "{ products { code } }"},
+            headers={"Authorization": "Bearer "},
+        )
     else:
         response = await api.post("{ products { code } }", key=key)
     assert response.status_code == 401
@@ -76,7 +79,10 @@ async def test_live_keys_cannot_use_test_clocks(api, make_partner):
         "{ testClock { id } userErrors { code } } }",
         key=live,
     )
-    assert body["data"]["createTestClock"] == {"testClock": None, "userErrors": [{"code": "FORBIDDEN"}]}
+    assert body["data"]["createTestClock"] == {
+        "testClock": None,
+        "userErrors": [{"code": "FORBIDDEN"}],
+    }
 
 
 async def test_test_clock_moves_forward_only(api, make_partner):

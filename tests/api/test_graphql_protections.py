@@ -13,7 +13,7 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 
 async def test_query_deeper_than_the_limit_is_refused(api, make_partner):
     key = await make_partner()
-    deep = "{ covers { edges { node { claim { cover { claim { cover { claim { cover { claim { cover { id } } } } } } } } } } } }"
+    deep = "{ covers { edges { node { " + "claim { cover { " * 4 + "id" + " } }" * 4 + " } } } }"
     body = await api.execute(deep, key=key)
     assert body.get("data") is None
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
@@ -87,11 +87,15 @@ async def test_healthz_is_503_when_redis_is_down(sqlite_db):
     from tradecover.redis_server import free_port
     from tradecover.settings import Settings
 
-    settings = Settings(env="test", database_url=sqlite_db,
-                        redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    settings = Settings(
+        env="test", database_url=sqlite_db, redis_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
     app = create_app(settings, manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "redis": "down",
-                               "worker_last_seen_seconds_ago": None}
+    assert response.json() == {
+        "database": "ok",
+        "redis": "down",
+        "worker_last_seen_seconds_ago": None,
+    }

@@ -49,10 +49,12 @@ async def test_concurrent_requests_with_one_key_produce_one_quote(api, make_part
 async def test_keys_are_scoped_per_partner(api, make_partner):
     first_partner = await make_partner(name="A")
     second_partner = await make_partner(name="B")
-    a = await api.execute(QUOTE_MUTATION, {"input": fi_input()}, key=first_partner,
-                          idempotency_key="shared")
-    b = await api.execute(QUOTE_MUTATION, {"input": fi_input()}, key=second_partner,
-                          idempotency_key="shared")
+    a = await api.execute(
+        QUOTE_MUTATION, {"input": fi_input()}, key=first_partner, idempotency_key="shared"
+    )
+    b = await api.execute(
+        QUOTE_MUTATION, {"input": fi_input()}, key=second_partner, idempotency_key="shared"
+    )
     assert a["data"]["requestQuote"]["quote"]["id"] != b["data"]["requestQuote"]["quote"]["id"]
     assert await Quote.all().count() == 2
 

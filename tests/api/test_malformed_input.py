@@ -19,7 +19,9 @@ from tests.builders import QUOTE_MUTATION, fi_input, tr_input
         (("buyer", "legalForm"), "GMBH", "LegalForm"),
     ],
 )
-async def test_malformed_scalar_is_a_graphql_validation_error(api, make_partner, path, value, expected):
+async def test_malformed_scalar_is_a_graphql_validation_error(
+    api, make_partner, path, value, expected
+):
     key = await make_partner()
     request = fi_input()
     target = request
@@ -38,10 +40,22 @@ async def test_malformed_scalar_is_a_graphql_validation_error(api, make_partner,
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda r: r["invoice"]["amount"].update(currency="EUX"), ["input", "invoice", "amount", "currency"]),
-        (lambda r: r["invoice"]["amount"].update(currency="USD"), ["input", "invoice", "amount", "currency"]),
-        (lambda r: r["invoice"]["amount"].update(amount="-10.00"), ["input", "invoice", "amount", "amount"]),
-        (lambda r: r["invoice"]["amount"].update(amount="10.001"), ["input", "invoice", "amount", "amount"]),
+        (
+            lambda r: r["invoice"]["amount"].update(currency="EUX"),
+            ["input", "invoice", "amount", "currency"],
+        ),
+        (
+            lambda r: r["invoice"]["amount"].update(currency="USD"),
+            ["input", "invoice", "amount", "currency"],
+        ),
+        (
+            lambda r: r["invoice"]["amount"].update(amount="-10.00"),
+            ["input", "invoice", "amount", "amount"],
+        ),
+        (
+            lambda r: r["invoice"]["amount"].update(amount="10.001"),
+            ["input", "invoice", "amount", "amount"],
+        ),
         (lambda r: r["invoice"].update(dueDate="2026-11-01"), ["input", "invoice", "dueDate"]),
         (lambda r: r["buyer"].update(sector="transport"), ["input", "buyer", "sector"]),
         (lambda r: r["buyer"].update(country="Spain"), ["input", "buyer", "country"]),
@@ -73,8 +87,9 @@ async def test_tr_without_shipment_is_invalid_input(api, make_partner):
 async def test_body_that_is_not_json_is_a_400(api, make_partner):
     key = await make_partner()
     response = await api.http.post(
-        "/graphql", content=b"{not json", headers={"Authorization": f"Bearer {key}",
-                                                   "Content-Type": "application/json"}
+        "/graphql",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert "Traceback" not in response.text

@@ -73,18 +73,28 @@ async def test_quote_by_id_returns_the_stored_quote(api, make_partner):
     quote_id = created["data"]["requestQuote"]["quote"]["id"]
     query = "query($id: ID!) { quote(id: $id) { id premium { amount } eligible } }"
     body = await api.execute(query, {"id": quote_id}, key=key)
-    assert body["data"]["quote"] == {"id": quote_id, "premium": {"amount": "72.00"}, "eligible": True}
+    assert body["data"]["quote"] == {
+        "id": quote_id,
+        "premium": {"amount": "72.00"},
+        "eligible": True,
+    }
 
 
 async def test_products_show_the_partner_rate_for_fi_and_the_catalogue_rate_for_tr(
     api, make_partner
 ):
     key = await make_partner(premium_rate=Decimal("0.0095"))
-    query = "{ products { code premiumRate coveragePercent maxInsuredAmount { amount currency } rules { rule message } } }"
+    query = (
+        "{ products { code premiumRate coveragePercent "
+        "maxInsuredAmount { amount currency } rules { rule message } } }"
+    )
     body = await api.execute(query, key=key)
     products = {p["code"]: p for p in body["data"]["products"]}
     assert products["FINANCED_INVOICE"]["premiumRate"] == "0.009500"
-    assert products["FINANCED_INVOICE"]["maxInsuredAmount"] == {"amount": "30000.00", "currency": "EUR"}
+    assert products["FINANCED_INVOICE"]["maxInsuredAmount"] == {
+        "amount": "30000.00",
+        "currency": "EUR",
+    }
     assert products["TRANSPORT_INVOICE"]["premiumRate"] == "0.0170"
     assert products["TRANSPORT_INVOICE"]["maxInsuredAmount"] is None
     fi_rules = [r["rule"] for r in products["FINANCED_INVOICE"]["rules"]]
@@ -104,14 +114,16 @@ async def test_live_key_cannot_backdate_the_request_date(api, make_partner):
     key = await make_partner(sandbox=False)
     body = await api.execute(QUOTE_MUTATION, {"input": fi_input(requestDate="2020-01-01")}, key=key)
     errors = body["data"]["requestQuote"]["userErrors"]
-    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_INPUT", ["input", "requestDate"])]
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("INVALID_INPUT", ["input", "requestDate"])
+    ]
     assert await Quote.all().count() == 0
 
 
 async def test_quote_on_a_test_clock_uses_the_clock_date(api, make_partner):
     key = await make_partner()
     clock = await api.execute(
-        "mutation { createTestClock(input: {frozenTime: \"2027-03-01T09:00:00+00:00\"}) "
+        'mutation { createTestClock(input: {frozenTime: "2027-03-01T09:00:00+00:00"}) '
         "{ testClock { id frozenTime status } userErrors { code } } }",
         key=key,
     )

@@ -26,9 +26,15 @@ def test_live_schema_keeps_the_public_contract(tmp_path):
     live = tmp_path / "live.graphql"
     live.write_text(build_schema().as_str())
     result = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "contract_check.py"),
-         str(SHARED / "API_CONTRACT.graphql"), str(live)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            str(SHARED / "tools" / "contract_check.py"),
+            str(SHARED / "API_CONTRACT.graphql"),
+            str(live),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "contract kept" in result.stdout
@@ -40,9 +46,15 @@ def test_contract_check_fails_when_a_contract_field_is_missing(tmp_path):
     broken = tmp_path / "broken.graphql"
     broken.write_text(sdl)
     result = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "contract_check.py"),
-         str(SHARED / "API_CONTRACT.graphql"), str(broken)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            str(SHARED / "tools" / "contract_check.py"),
+            str(SHARED / "API_CONTRACT.graphql"),
+            str(broken),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "premiumRate" in result.stdout

@@ -119,12 +119,6 @@ def test_c2_group_missing_on_one_side_is_eligible(
     assert found(any_request, spec, seller=seller, buyer=buyer) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug in eligibility.related(): whitespace-only groups pass the bool() guard and "
-    "compare equal after strip(), so a seller and buyer that both send group='  ' are "
-    "treated as the same corporate group (C-2 false refusal).",
-)
 @PRODUCTS
 def test_c2_blank_groups_on_both_sides_are_not_a_shared_group(
     any_request, company, spec: ProductSpec

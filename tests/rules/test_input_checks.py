@@ -175,14 +175,7 @@ def test_nace_division(sector: str, division):
         "",
         "E1",
         " ES",
-        pytest.param(
-            "ES\n",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Bug in input_checks._COUNTRY: '^[A-Z]{2}$' lets a trailing newline "
-                "through ('$' matches before it); use re.fullmatch or '\\Z'.",
-            ),
-        ),
+        "ES\n",  # a trailing newline once slipped through ^...$
     ],
 )
 @pytest.mark.parametrize("party", ["buyer", "seller"])

@@ -177,8 +177,15 @@ class GraphQLEndpoint:
         except Exception:
             log.exception("authentication failed")
             response = JSONResponse(
-                {"data": None, "errors": [{"message": "Service unavailable, retry.",
-                                            "extensions": {"code": "UNAVAILABLE"}}]},
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Service unavailable, retry.",
+                            "extensions": {"code": "UNAVAILABLE"},
+                        }
+                    ],
+                },
                 status_code=503,
             )
             await response(scope, receive, send)
