@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api.migrate import migrate as migrate_api
 
 from domain.store.config import tortoise_config
@@ -22,6 +23,10 @@ async def init_db(database_url: str) -> None:
     """Open the connections for this process. The global fallback makes the same
     connections visible to every task (requests, actors), see STACK_NOTES.md."""
     _ensure_sqlite_dir(database_url)
+    # Tortoise caches compiled INSERT/DELETE statements per connection *name*, not per
+    # dialect: a process that reopens "default" on another backend (the test suite does,
+    # SQLite then PostgreSQL) would reuse SQLite's "?" placeholders on PostgreSQL.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
@@ -32,6 +37,7 @@ async def close_db() -> None:
 async def migrate(database_url: str) -> None:
     """Apply every migration under domain/store/migrations (Tortoise native migrations)."""
     _ensure_sqlite_dir(database_url)
+    EXECUTOR_CACHE.clear()
     try:
         await migrate_api(config=tortoise_config(database_url), app_labels=None, target=None)
     finally:
