@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-MODELS_MODULE = "domain.store.models"
+MODELS_MODULES = [
+    "domain.store.models",
+    "domain.store.cover_models",
+    "domain.store.webhook_models",
+]
 MIGRATIONS_MODULE = "domain.store.migrations"
 
 #: How long a SQLite writer waits for another process's write lock before failing.
@@ -45,7 +49,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "connections": {"default": connection},
         "apps": {
             "models": {
-                "models": [MODELS_MODULE],
+                "models": MODELS_MODULES,
                 "default_connection": "default",
                 "migrations": MIGRATIONS_MODULE,
             }

@@ -1,0 +1,161 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Cover',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('partner', fields.ForeignKeyField('models.Partner', source_field='partner_id', db_constraint=True, to_field='id', related_name='covers', on_delete=OnDelete.CASCADE)),
+                ('quote', fields.OneToOneField('models.Quote', source_field='quote_id', description='Unique: a quote binds at most once, whatever the concurrency.', db_constraint=True, to_field='id', related_name='cover', on_delete=OnDelete.RESTRICT)),
+                ('product', fields.CharField(max_length=40)),
+                ('status', fields.CharField(db_index=True, max_length=30)),
+                ('feasibility', fields.CharField(default='PENDING', description='PENDING, CONFIRMED, REFERRED or DECLINED (U-1 to U-4)', max_length=20)),
+                ('feasibility_reason', fields.CharField(null=True, max_length=300)),
+                ('financing_confirmed', fields.BooleanField(null=True, description='FI-A1 financing confirmation by the platform: None until it answers')),
+                ('signature_reference', fields.CharField(null=True, max_length=200)),
+                ('seller', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('buyer', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('buyer_key', fields.CharField(db_index=True, description='country and registration number of the buyer, for U-1 exposure across partners', max_length=120)),
+                ('seller_key', fields.CharField(max_length=120)),
+                ('invoice_number', fields.CharField(null=True, max_length=100)),
+                ('invoice', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('currency', fields.CharField(max_length=3)),
+                ('insured_amount', fields.DecimalField(max_digits=14, decimal_places=2)),
+                ('premium', fields.DecimalField(max_digits=14, decimal_places=2)),
+                ('coverage_percent', fields.DecimalField(max_digits=5, decimal_places=2)),
+                ('paid_amount', fields.DecimalField(default=0, max_digits=14, decimal_places=2)),
+                ('bound_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('confirmation_due_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('activated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('declined_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decline_reason', fields.CharField(null=True, max_length=300)),
+                ('lapse', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('loaded_on', fields.DateField(null=True)),
+                ('unloaded_on', fields.DateField(null=True)),
+                ('test_clock', fields.ForeignKeyField('models.TestClock', source_field='test_clock_id', null=True, db_constraint=True, to_field='id', related_name='covers', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'cover', 'app': 'models', 'indexes': [Index(fields=['partner_id', 'created_at']), Index(fields=['status', 'confirmation_due_at'])], 'pk_attr': 'id', 'table_description': 'One insured receivable. Status moves only by compare-and-set on the current one.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CoverEvent',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('cover', fields.ForeignKeyField('models.Cover', source_field='cover_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('type', fields.CharField(max_length=60)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('actor', fields.CharField(description='partner, staff or system, with the id where there is one', max_length=80)),
+                ('data', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'cover_event', 'app': 'models', 'indexes': [Index(fields=['cover_id', 'id'])], 'pk_attr': 'id', 'table_description': 'C-6: every state change of a cover, with its time, actor and cause.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentHold',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('cover', fields.OneToOneField('models.Cover', source_field='cover_id', db_constraint=True, to_field='id', related_name='payment_hold', on_delete=OnDelete.CASCADE)),
+                ('gateway', fields.CharField(max_length=20)),
+                ('gateway_reference', fields.CharField(max_length=100)),
+                ('amount', fields.DecimalField(max_digits=14, decimal_places=2)),
+                ('currency', fields.CharField(max_length=3)),
+                ('status', fields.CharField(max_length=20)),
+                ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('captured_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('released_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('failure_reason', fields.CharField(null=True, max_length=300)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'payment_hold', 'app': 'models', 'pk_attr': 'id', 'table_description': 'TR-P2: the premium held on the card. HELD, then CAPTURED or RELEASED, never both.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SandboxCardAuthorization',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('idempotency_key', fields.CharField(unique=True, max_length=200)),
+                ('token', fields.CharField(max_length=100)),
+                ('amount', fields.DecimalField(max_digits=14, decimal_places=2)),
+                ('currency', fields.CharField(max_length=3)),
+                ('status', fields.CharField(description='AUTHORIZED, CAPTURED, CANCELED or EXPIRED', max_length=20)),
+                ('capture_count', fields.IntField(default=0)),
+                ('cancel_count', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'sandbox_card_authorization', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The sandbox card network ledger: what a real acquirer would record for a hold.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WebhookEndpoint',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('partner', fields.ForeignKeyField('models.Partner', source_field='partner_id', db_constraint=True, to_field='id', related_name='webhook_endpoints', on_delete=OnDelete.CASCADE)),
+                ('url', fields.CharField(max_length=2000)),
+                ('events', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('secret', fields.CharField(max_length=200)),
+                ('previous_secret', fields.CharField(null=True, description='after a rotation the previous secret also signs until this time', max_length=200)),
+                ('previous_secret_expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('enabled', fields.BooleanField(default=True)),
+                ('disabled_reason', fields.CharField(null=True, max_length=300)),
+                ('consecutive_failures', fields.IntField(default=0)),
+                ('deleted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'webhook_endpoint', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WebhookEvent',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('partner', fields.ForeignKeyField('models.Partner', source_field='partner_id', db_constraint=True, to_field='id', related_name='webhook_events', on_delete=OnDelete.CASCADE)),
+                ('type', fields.CharField(max_length=60)),
+                ('payload', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'webhook_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One event with its frozen payload. Its id is the webhook-id of every attempt.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WebhookDelivery',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('event', fields.ForeignKeyField('models.WebhookEvent', source_field='event_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
+                ('endpoint', fields.ForeignKeyField('models.WebhookEndpoint', source_field='endpoint_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharField(db_index=True, max_length=20)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
+                ('last_response_code', fields.IntField(null=True)),
+                ('last_error', fields.CharField(null=True, max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'webhook_delivery', 'app': 'models', 'unique_together': (('event_id', 'endpoint_id'),), 'pk_attr': 'id', 'table_description': 'One event to one endpoint: PENDING until a 2xx or until attempts run out.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WebhookAttempt',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('delivery', fields.ForeignKeyField('models.WebhookDelivery', source_field='delivery_id', db_constraint=True, to_field='id', related_name='attempt_rows', on_delete=OnDelete.CASCADE)),
+                ('attempted_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('response_code', fields.IntField(null=True)),
+                ('error', fields.CharField(null=True, max_length=500)),
+                ('duration_ms', fields.IntField()),
+            ],
+            options={'table': 'webhook_attempt', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Each HTTP attempt of a delivery, as it happened.'},
+            bases=['Model'],
+        ),
+    ]
