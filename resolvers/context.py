@@ -18,6 +18,8 @@ class RequestContext:
     #: Set when the request must not run its mutations: IDEMPOTENCY_KEY_REUSED or
     #: IDEMPOTENCY_KEY_IN_USE. Every mutation then answers it as a userError.
     idempotency_refusal: tuple[str, str] | None = None
+    #: Dev settings (`make run`): e.g. webhook URLs on loopback are allowed for every key.
+    dev: bool = False
     request: Any = None
     response: Any = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
             idempotency_wait_seconds=settings.idempotency_wait_seconds,
+            dev=settings.is_dev,
         )
 
     endpoint = GraphQLEndpoint(view(True), view(False), dev=settings.is_dev)

@@ -69,14 +69,21 @@ def request_hash(query: str | None, variables: Any, operation_name: str | None) 
 class TradecoverGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and the idempotency protocol."""
 
-    def __init__(self, *args: Any, idempotency_wait_seconds: float = 10.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, idempotency_wait_seconds: float = 10.0, dev: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.idempotency_wait_seconds = idempotency_wait_seconds
+        self.dev = dev
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         principal: Principal = request.state.principal
         return RequestContext(
-            principal=principal, now=datetime.now(UTC), request=request, response=response
+            principal=principal,
+            now=datetime.now(UTC),
+            dev=self.dev,
+            request=request,
+            response=response,
         )
 
     async def execute_single(  # type: ignore[override]
