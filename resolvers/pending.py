@@ -1,5 +1,5 @@
-"""Contract operations whose use cases arrive with later issues (#3 activation, #4 cover
-life, webhooks). They are in the schema so partners can code against the whole contract;
+"""Contract operations whose use cases arrive with later issues (#4 cover life,
+webhooks). They are in the schema so partners can code against the whole contract;
 until built, mutations answer the userError NOT_IMPLEMENTED and make no change, and the
 queries answer what is true today: no cover, claim, endpoint or delivery exists yet."""
 
@@ -13,8 +13,8 @@ import strawberry
 from domain.services.errors import DomainError
 from resolvers.context import Info
 from resolvers.errors import run_mutation
-from schema.cover_types import Claim, Cover, CoverConnection, CoverStatus
-from schema.types import PageInfo, ProductCode
+from schema.cover_types import Claim
+from schema.types import PageInfo
 from schema.webhook_types import WebhookDeliveryConnection, WebhookEndpoint
 
 P = TypeVar("P")
@@ -35,21 +35,6 @@ async def refuse(info: Info, operation: str, payload: Callable[..., P]) -> P:
 def page_size(first: int | None) -> int:
     """Clamp a requested page size to 1..MAX_PAGE."""
     return max(1, min(first if first is not None else 50, MAX_PAGE))
-
-
-async def cover(info: Info, id: strawberry.ID) -> Cover | None:
-    return None
-
-
-async def covers(
-    info: Info,
-    first: int | None = 50,
-    after: str | None = None,
-    status: CoverStatus | None = None,
-    product: ProductCode | None = None,
-) -> CoverConnection:
-    page_size(first)
-    return CoverConnection(edges=[], page_info=PageInfo(has_next_page=False), total_count=0)
 
 
 async def claim(info: Info, id: strawberry.ID) -> Claim | None:

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers import covers as cover_resolvers
 from resolvers import pending, quotes, test_clocks
 from resolvers.context import Info
 from schema import inputs
@@ -53,6 +54,8 @@ class Query:
             return await quotes.quote(info, id)
         if str(id).startswith("clk_"):
             return await test_clocks.test_clock(info, id)
+        if str(id).startswith("cov_"):
+            return await cover_resolvers.cover(info, id)
         return None
 
     @strawberry.field
@@ -65,7 +68,7 @@ class Query:
 
     @strawberry.field
     async def cover(self, info: Info, id: strawberry.ID) -> Cover | None:
-        return await pending.cover(info, id)
+        return await cover_resolvers.cover(info, id)
 
     @strawberry.field
     async def covers(
@@ -76,7 +79,7 @@ class Query:
         status: CoverStatus | None = None,
         product: ProductCode | None = None,
     ) -> CoverConnection:
-        return await pending.covers(info, first, after, status, product)
+        return await cover_resolvers.covers(info, first, after, status, product)
 
     @strawberry.field
     async def claim(self, info: Info, id: strawberry.ID) -> Claim | None:
@@ -109,13 +112,13 @@ class Mutation:
 
     @strawberry.mutation
     async def bind_cover(self, info: Info, input: inputs.BindCoverInput) -> CoverPayload:
-        return await pending.refuse(info, "bindCover", CoverPayload)
+        return await cover_resolvers.bind_cover(info, input)
 
     @strawberry.mutation
     async def confirm_financing(
         self, info: Info, input: inputs.ConfirmFinancingInput
     ) -> CoverPayload:
-        return await pending.refuse(info, "confirmFinancing", CoverPayload)
+        return await cover_resolvers.confirm_financing(info, input)
 
     @strawberry.mutation
     async def record_shipment_event(
@@ -151,7 +154,7 @@ class Mutation:
     async def decide_feasibility(
         self, info: Info, input: inputs.DecideFeasibilityInput
     ) -> CoverPayload:
-        return await pending.refuse(info, "decideFeasibility", CoverPayload)
+        return await cover_resolvers.decide_feasibility(info, input)
 
     @strawberry.mutation
     async def decide_claim(self, info: Info, input: inputs.DecideClaimInput) -> ClaimPayload:

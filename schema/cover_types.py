@@ -212,8 +212,12 @@ class Cover(Node):
     paid_amount: Money = strawberry.field(description="Total received from the buyer so far.")
 
     @strawberry.field
-    def events(self, first: int | None = 50, after: str | None = None) -> CoverEventConnection:
-        return CoverEventConnection(edges=[], page_info=PageInfo(has_next_page=False))
+    async def events(
+        self, first: int | None = 50, after: str | None = None
+    ) -> CoverEventConnection:
+        from resolvers.covers import cover_event_page  # resolvers import these types
+
+        return await cover_event_page(str(self.id), first, after)
 
 
 @strawberry.type

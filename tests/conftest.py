@@ -192,10 +192,27 @@ def app_settings(sqlite_db: str, redis_url: str) -> Any:
 
 
 @pytest.fixture
-async def api(app_settings: Any) -> AsyncIterator[GraphQLClient]:
+def jobs(redis_url: str) -> Iterator[Any]:
+    """Jobs run inline: bound to the outbox of this process instead of Redis."""
+    from domain.services import outbox
+    from tests.support.jobs import InlineJobs
+    from tradecover.settings import Settings
+    from tradecover.wiring import configure_gateways
+
+    inline = InlineJobs()
+    configure_gateways(Settings(env="test", redis_url=redis_url))
+    outbox.set_sender(inline.send)
+    yield inline
+    outbox.set_sender(None)
+
+
+@pytest.fixture
+async def api(app_settings: Any, jobs: Any) -> AsyncIterator[GraphQLClient]:
+    from domain.services import outbox
     from tradecover.app import create_app
 
     app = create_app(app_settings, manage_database=False)
+    outbox.set_sender(jobs.send)  # create_app wired Redis: tests run jobs inline
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://tradecover.test") as client:
         yield GraphQLClient(client)

@@ -13,12 +13,14 @@ from schema.build import build_schema
 from tradecover.http.graphql_view import GraphQLEndpoint, TradecoverGraphQL
 from tradecover.http.health import health_endpoint
 from tradecover.settings import Settings, get_settings
+from tradecover.wiring import configure_process
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """`manage_database=False` leaves Tortoise to the caller (tests set it up in fixtures,
     since httpx's ASGITransport does not run the lifespan)."""
     settings = settings or get_settings()
+    configure_process(settings)
 
     def view(introspection: bool) -> TradecoverGraphQL:
         return TradecoverGraphQL(

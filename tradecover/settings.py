@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     #: Scheduler tick: outbox relay and periodic jobs.
     scheduler_interval_seconds: float = 1.0
     heartbeat_interval_seconds: float = 30.0
+    #: Card gateway for live keys: "sandbox" or "stripe" (sandbox keys always use sandbox).
+    card_gateway: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_key: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

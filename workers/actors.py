@@ -1,16 +1,48 @@
-"""Every actor of tradecover. Each calls one domain service and is idempotent: delivery
-is at least once, so a redelivered message must change nothing more."""
+"""Every actor of tradecover. Each runs one job of workers/jobs.py and is idempotent:
+delivery is at least once, so a redelivered message must change nothing more."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dramatiq
 
-from domain.services import heartbeat
+# WEBHOOK_ACTORS_IMPORT
 from workers.broker import broker
+from workers.jobs import JOBS
 
 
 @dramatiq.actor(actor_name="system.heartbeat", broker=broker, max_retries=3)
 async def system_heartbeat(source: str, outbox_id: str) -> None:
-    await heartbeat.record_heartbeat(source, outbox_id, datetime.now(UTC))
+    await JOBS["system.heartbeat"](source, outbox_id)
+
+
+@dramatiq.actor(
+    actor_name="cover.confirm_feasibility",
+    broker=broker,
+    max_retries=20,
+    min_backoff=200,
+    max_backoff=30_000,
+)
+async def confirm_feasibility(cover_id: str, outbox_id: str | None = None) -> None:
+    await JOBS["cover.confirm_feasibility"](cover_id)
+
+
+@dramatiq.actor(
+    actor_name="payment_hold.capture",
+    broker=broker,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=60_000,
+)
+async def capture_payment_hold(cover_id: str, outbox_id: str | None = None) -> None:
+    await JOBS["payment_hold.capture"](cover_id)
+
+
+@dramatiq.actor(
+    actor_name="payment_hold.release",
+    broker=broker,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=60_000,
+)
+async def release_payment_hold(cover_id: str, outbox_id: str | None = None) -> None:
+    await JOBS["payment_hold.release"](cover_id)

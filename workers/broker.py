@@ -28,6 +28,9 @@ class TortoiseMiddleware(Middleware):
         loop_thread.run_coroutine(coro)
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from tradecover.wiring import configure_process  # imports this module
+
+        configure_process(get_settings())
         self._run(init_db(self.database_url))
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:

@@ -13,9 +13,10 @@ import signal
 import time
 from datetime import UTC, datetime
 
-from domain.services import heartbeat, idempotency
+from domain.services import activation, heartbeat, holds, idempotency
 from domain.store.database import close_db, init_db
 from tradecover.settings import get_settings
+from tradecover.wiring import configure_process
 from workers import actors  # noqa: F401  (registers the actors the relay sends to)
 from workers.relay import relay
 
@@ -26,11 +27,15 @@ async def tick(now: datetime, *, heartbeat_due: bool) -> int:
     if heartbeat_due:
         await heartbeat.request_heartbeat("scheduler", now)
         await idempotency.purge_expired(now)
+    # LIFECYCLE 2: confirmation windows that closed; card authorisations that lapsed.
+    await activation.expire_confirmation_windows(now)
+    await holds.expire_holds(now)
     return await relay(now)
 
 
 async def run_forever() -> None:
     settings = get_settings()
+    configure_process(settings)
     await init_db(settings.resolved_database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

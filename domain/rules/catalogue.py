@@ -31,6 +31,14 @@ class ProductSpec:
     min_days_request_to_due: int | None = None
     max_payment_term_days: int | None = None
     max_days_purchase_to_unloading: int | None = None
+    #: U-1: insured amounts of one buyer across all partners stay within this capacity.
+    buyer_capacity: Decimal = Decimal("150000.00")
+    #: U-4: above this insured amount, insurer staff decide (referral).
+    auto_approval_threshold: Decimal = Decimal("20000.00")
+    #: LIFECYCLE 2: feasibility (and FI financing) must be confirmed within this window.
+    confirmation_window: timedelta = timedelta(hours=48)
+    #: U-2: a buyer with an incident declared within this many months is declined.
+    incident_lookback_months: int = 12
     #: Rule ids this product checks at quote time, in the order they are reported.
     quote_rules: tuple[str, ...] = field(default_factory=tuple)
 

@@ -45,10 +45,10 @@ async def clock_for_request(
 
 
 async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) -> TestClock:
-    """Moves a clock forward only (compare-and-set on the time it had).
+    """Moves a clock forward only, then runs, in time order, every job that fell due for
+    its covers: confirmation windows (declined, hold released) and hold expiries."""
+    from domain.services import activation, holds  # the clock sits below cover services
 
-    The jobs that fall due on the clock's covers join this when covers exist (issue 3).
-    """
     clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
     assert clock is not None
     if to <= clock.frozen_time:
@@ -60,8 +60,15 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         )
     moved = await TestClock.filter(
         id=clock.id, frozen_time=clock.frozen_time, status="READY"
-    ).update(frozen_time=to)
+    ).update(frozen_time=to, status="ADVANCING")
     if moved != 1:
-        raise DomainError("INVALID_STATE", "The test clock changed meanwhile; retry.", ("input",))
+        raise DomainError("INVALID_STATE", "The test clock is advancing; retry.", ("input",))
+    try:
+        await activation.expire_confirmation_windows(to, test_clock_id=clock.id)
+        for cover_id in await activation.declined_covers_with_held_holds(clock.id):
+            await holds.release_hold(cover_id, to, cause="confirmation window expired")
+        await holds.expire_holds(to, test_clock_id=clock.id)
+    finally:
+        await TestClock.filter(id=clock.id).update(status="READY")
     await clock.refresh_from_db()
     return clock

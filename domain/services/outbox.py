@@ -1,22 +1,37 @@
 """The outbox (STYLE: enqueue after commit): jobs are rows written in the business
-transaction, pushed to Redis by the relay once committed. A rollback sends nothing; a
-crash after commit is picked up by the next relay pass."""
+transaction, pushed to Redis once committed. A rollback sends nothing; a crash between
+commit and push is picked up by the scheduler's relay pass.
+
+Each process registers how to send (`set_sender`, dramatiq in the API and workers);
+services call `publish` right after their commit so jobs start within milliseconds.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 
-#: A relay pass owns the rows it took for this long; after that another pass may retry.
+log = logging.getLogger("tradecover.outbox")
+
+#: A publisher owns the rows it took for this long; after that another pass may retry.
 CLAIM_LEASE = timedelta(seconds=30)
 
 #: send(actor_name, payload, message_id): blocking (dramatiq's send), run in a thread.
 Sender = Callable[[str, dict[str, Any], str], None]
+
+_sender: Sender | None = None
+
+
+def set_sender(sender: Sender | None) -> None:
+    """Register this process's way to send jobs (None: leave them to the relay)."""
+    global _sender
+    _sender = sender
 
 
 async def enqueue(actor: str, payload: dict[str, Any], now: datetime) -> OutboxMessage:
@@ -26,9 +41,36 @@ async def enqueue(actor: str, payload: dict[str, Any], now: datetime) -> OutboxM
     )
 
 
+async def _publish_one(
+    message_id: str, claimed_until: datetime | None, send: Sender, now: datetime
+) -> bool:
+    """Claim a row by compare-and-set, send it, mark it published. False if taken."""
+    taken = await OutboxMessage.filter(
+        id=message_id, published_at__isnull=True, claimed_until=claimed_until
+    ).update(claimed_until=now + CLAIM_LEASE)
+    if taken != 1:
+        return False
+    message = await OutboxMessage.get(id=message_id)
+    await asyncio.to_thread(send, message.actor, message.payload, message.id)
+    await OutboxMessage.filter(id=message_id).update(published_at=now)
+    return True
+
+
+async def publish(messages: Iterable[OutboxMessage], now: datetime) -> None:
+    """Send just-committed rows now. Failures are left for the relay, never raised:
+    the business change is committed and its jobs are safe in the table."""
+    if _sender is None:
+        return
+    for message in messages:
+        try:
+            await _publish_one(message.id, None, _sender, now)
+        except Exception:
+            log.warning("publish of %s failed; the relay will retry", message.id, exc_info=True)
+
+
 async def relay_once(send: Sender, now: datetime, limit: int = 100) -> int:
-    """Publish unpublished rows, each claimed by compare-and-set so two relays do not
-    both send it. Delivery stays at-least-once: actors are idempotent."""
+    """Publish rows nobody published (crash after commit, failed publish). Two relays
+    cannot both take a row; delivery stays at-least-once, so actors are idempotent."""
     candidates = (
         await OutboxMessage.filter(published_at__isnull=True)
         .order_by("created_at")
@@ -39,13 +81,6 @@ async def relay_once(send: Sender, now: datetime, limit: int = 100) -> int:
     for message_id, claimed_until in candidates:
         if claimed_until is not None and claimed_until > now:
             continue
-        taken = await OutboxMessage.filter(
-            id=message_id, published_at__isnull=True, claimed_until=claimed_until
-        ).update(claimed_until=now + CLAIM_LEASE)
-        if taken != 1:
-            continue
-        message = await OutboxMessage.get(id=message_id)
-        await asyncio.to_thread(send, message.actor, message.payload, message.id)
-        await OutboxMessage.filter(id=message_id).update(published_at=now)
-        published += 1
+        if await _publish_one(message_id, claimed_until, send, now):
+            published += 1
     return published

@@ -1,0 +1,299 @@
+"""From PENDING_CONFIRMATION to ACTIVE or DECLINED (LIFECYCLE 2, FI-A1, TR-P2, U-1..U-4).
+
+Every transition is a compare-and-set on the current status inside a transaction, so a
+job that runs twice, or a staff decision racing the window expiry, ends in one outcome.
+Card calls happen in the hold jobs (holds.py), outside any transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from domain.rules.catalogue import PRODUCTS, TRANSPORT_INVOICE
+from domain.rules.feasibility import (
+    CONFIRMED,
+    DECLINED,
+    REFERRED,
+    FeasibilityFacts,
+    decide_feasibility,
+)
+from domain.services import cover_events, outbox
+from domain.services.clock_time import now_on_clock
+from domain.services.covers import PENDING_CONFIRMATION
+from domain.services.errors import DomainError, not_found
+from domain.services.principals import Principal
+from domain.store.cover_models import Cover, CoverEvent
+from domain.store.models import OutboxMessage
+
+ACTIVE = "ACTIVE"
+COVER_DECLINED = "DECLINED"
+#: U-1: statuses whose insured amounts count in a buyer's exposure.
+EXPOSED_STATUSES = ("PENDING_CONFIRMATION", "ACTIVE", "DEFAULTED", "IN_CLAIM")
+CAPTURE_HOLD = "payment_hold.capture"
+RELEASE_HOLD = "payment_hold.release"
+
+
+async def _buyer_exposure_excluding(cover: Cover) -> Decimal:
+    rows = (
+        await Cover.filter(buyer_key=cover.buyer_key, status__in=EXPOSED_STATUSES)
+        .exclude(id=cover.id)
+        .annotate(total=Sum("insured_amount"))
+        .values_list("total", flat=True)
+    )
+    total = rows[0] if rows else None
+    return Decimal(str(total)) if total is not None else Decimal("0")
+
+
+async def _recent_incident(cover: Cover, now: datetime) -> bool:
+    """U-2. Incidents arrive with the cover-life issue: until then a buyer has none
+    recorded; the cut-off date is computed here so the rule is wired end to end."""
+    since = now - relativedelta(months=PRODUCTS[cover.product].incident_lookback_months)
+    return await CoverEvent.filter(
+        cover__buyer_key=cover.buyer_key, type="incident.declared", occurred_at__gte=since
+    ).exists()
+
+
+async def _duplicate_invoice(cover: Cover) -> bool:
+    """U-3: an earlier, not declined cover on the same seller, buyer and invoice number."""
+    if not cover.invoice_number:
+        return False
+    return await (
+        Cover.filter(
+            seller_key=cover.seller_key,
+            buyer_key=cover.buyer_key,
+            invoice_number=cover.invoice_number,
+            id__lt=cover.id,
+        )
+        .exclude(status=COVER_DECLINED)
+        .exists()
+    )
+
+
+async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
+    """The `cover.confirm_feasibility` job. Returns the outcome, None if already decided."""
+    cover = await Cover.filter(id=cover_id).first()
+    if cover is None or cover.status != PENDING_CONFIRMATION or cover.feasibility != "PENDING":
+        return None
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    messages: list[OutboxMessage] = []
+    async with in_transaction():
+        # Read inside the write transaction (BEGIN IMMEDIATE on SQLite): two covers of one
+        # buyer confirmed at once cannot both see the exposure without the other.
+        facts = FeasibilityFacts(
+            insured_amount=cover.insured_amount,
+            other_buyer_exposure=await _buyer_exposure_excluding(cover),
+            buyer_had_recent_incident=await _recent_incident(cover, now),
+            duplicate_invoice=await _duplicate_invoice(cover),
+        )
+        decision = decide_feasibility(facts, PRODUCTS[cover.product])
+        moved = await Cover.filter(
+            id=cover.id, status=PENDING_CONFIRMATION, feasibility="PENDING"
+        ).update(feasibility=decision.outcome, feasibility_reason=decision.reason)
+        if moved != 1:
+            return None
+        cover.feasibility = decision.outcome
+        await cover_events.record(
+            cover,
+            f"cover.feasibility_{decision.outcome.lower()}",
+            actor=cover_events.SYSTEM,
+            now=now,
+            data={"rule": decision.rule, "cause": decision.reason},
+            webhook=False,
+        )
+        if decision.outcome == CONFIRMED:
+            messages += await _activate_if_ready(cover, now, cover_events.SYSTEM)
+        elif decision.outcome == DECLINED:
+            messages += await _decline(
+                cover, f"{decision.rule}: {decision.reason}", now, cover_events.SYSTEM
+            )
+    await outbox.publish(messages, now)
+    return decision.outcome
+
+
+async def _activate_if_ready(cover: Cover, now: datetime, actor: str) -> list[OutboxMessage]:
+    """ACTIVE once feasibility is confirmed and, for FI, financing too (FI-A1), in
+    either order. Call inside a transaction."""
+    await cover.refresh_from_db()
+    if cover.feasibility != CONFIRMED:
+        return []
+    if cover.product != TRANSPORT_INVOICE and cover.financing_confirmed is not True:
+        return []
+    moved = await Cover.filter(id=cover.id, status=PENDING_CONFIRMATION).update(
+        status=ACTIVE, activated_at=now
+    )
+    if moved != 1:
+        return []
+    cover.status, cover.activated_at = ACTIVE, now
+    await cover_events.record(
+        cover,
+        "cover.activated",
+        actor=actor,
+        now=now,
+        data={"cause": "feasibility and financing confirmed"},
+    )
+    if cover.product == TRANSPORT_INVOICE:
+        return [await outbox.enqueue(CAPTURE_HOLD, {"cover_id": cover.id}, now)]
+    return []
+
+
+async def _decline(cover: Cover, reason: str, now: datetime, actor: str) -> list[OutboxMessage]:
+    """DECLINED, and the TR hold released in full (TR-P2). Call inside a transaction."""
+    moved = await Cover.filter(id=cover.id, status=PENDING_CONFIRMATION).update(
+        status=COVER_DECLINED, declined_at=now, decline_reason=reason
+    )
+    if moved != 1:
+        return []
+    cover.status, cover.decline_reason = COVER_DECLINED, reason
+    await cover_events.record(cover, "cover.declined", actor=actor, now=now, data={"cause": reason})
+    if cover.product == TRANSPORT_INVOICE:
+        return [await outbox.enqueue(RELEASE_HOLD, {"cover_id": cover.id}, now)]
+    return []
+
+
+async def _pending_cover_for(principal: Principal, cover_id: str) -> Cover:
+    query = Cover.filter(id=cover_id)
+    if not principal.is_staff:
+        query = query.filter(partner_id=principal.partner_id)
+    cover = await query.first()
+    if cover is None:
+        raise not_found("cover", cover_id, ("input", "coverId"))
+    return cover
+
+
+async def decide_feasibility_by_staff(
+    principal: Principal, cover_id: str, approve: bool, reason: str | None, real_now: datetime
+) -> Cover:
+    """Staff decision on a cover referred under U-4."""
+    if not principal.is_staff:
+        raise DomainError("FORBIDDEN", "decideFeasibility is for insurer staff keys.")
+    cover = await _pending_cover_for(principal, cover_id)
+    if cover.status != PENDING_CONFIRMATION or cover.feasibility != REFERRED:
+        raise DomainError(
+            "INVALID_STATE",
+            f"Cover {cover.id} is {cover.status} with feasibility {cover.feasibility}: "
+            "only referred pending covers take a staff decision.",
+            ("input", "coverId"),
+        )
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    actor = cover_events.staff_actor(str(principal.staff_id))
+    outcome = CONFIRMED if approve else DECLINED
+    messages: list[OutboxMessage] = []
+    async with in_transaction():
+        moved = await Cover.filter(
+            id=cover.id, status=PENDING_CONFIRMATION, feasibility=REFERRED
+        ).update(feasibility=outcome, feasibility_reason=reason or f"staff {outcome.lower()}")
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Cover {cover.id} was decided meanwhile.", ("input", "coverId")
+            )
+        cover.feasibility = outcome
+        await cover_events.record(
+            cover,
+            f"cover.feasibility_{outcome.lower()}",
+            actor=actor,
+            now=now,
+            data={"cause": reason or ""},
+            webhook=False,
+        )
+        if approve:
+            messages += await _activate_if_ready(cover, now, actor)
+        else:
+            messages += await _decline(
+                cover, f"U-4: declined by the insurer. {reason or ''}".strip(), now, actor
+            )
+    await outbox.publish(messages, now)
+    await cover.refresh_from_db()
+    return cover
+
+
+async def confirm_financing(
+    principal: Principal, cover_id: str, financed: bool, reason: str | None, real_now: datetime
+) -> Cover:
+    """FI-A1: the platform confirms (or refuses) the financing, before or after the
+    insurer's confirmation."""
+    if principal.partner_id is None:
+        raise DomainError("FORBIDDEN", "confirmFinancing is for partner keys.")
+    cover = await _pending_cover_for(principal, cover_id)
+    if cover.product == TRANSPORT_INVOICE:
+        raise DomainError(
+            "INVALID_STATE", "Only financed-invoice covers need financing.", ("input", "coverId")
+        )
+    if cover.status != PENDING_CONFIRMATION or cover.financing_confirmed is not None:
+        raise DomainError(
+            "INVALID_STATE",
+            f"Cover {cover.id} is {cover.status}; financing was already answered or is no "
+            "longer needed.",
+            ("input", "coverId"),
+        )
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    actor = cover_events.partner_actor(principal.partner_id)
+    messages: list[OutboxMessage] = []
+    async with in_transaction():
+        moved = await Cover.filter(
+            id=cover.id, status=PENDING_CONFIRMATION, financing_confirmed__isnull=True
+        ).update(financing_confirmed=financed)
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Cover {cover.id} changed meanwhile.", ("input", "coverId")
+            )
+        cover.financing_confirmed = financed
+        await cover_events.record(
+            cover,
+            "cover.financing_confirmed" if financed else "cover.financing_refused",
+            actor=actor,
+            now=now,
+            data={"cause": reason or ""},
+            webhook=False,
+        )
+        if financed:
+            messages += await _activate_if_ready(cover, now, actor)
+        else:
+            messages += await _decline(
+                cover,
+                f"FI-A1: financing refused by the platform. {reason or ''}".strip(),
+                now,
+                actor,
+            )
+    await outbox.publish(messages, now)
+    await cover.refresh_from_db()
+    return cover
+
+
+async def expire_confirmation_windows(
+    now: datetime, *, test_clock_id: str | None = None, limit: int = 200
+) -> int:
+    """Declines covers whose confirmation window passed (LIFECYCLE 2). Real-time covers
+    are swept by the scheduler; covers on a test clock by advancing that clock. Indexed
+    on (status, confirmation_due_at): the cost follows the covers due, not all covers."""
+    query = Cover.filter(status=PENDING_CONFIRMATION, confirmation_due_at__lte=now)
+    if test_clock_id is None:
+        query = query.filter(test_clock_id__isnull=True)
+    else:
+        query = query.filter(test_clock_id=test_clock_id)
+    declined = 0
+    for cover in await query.order_by("confirmation_due_at").limit(limit):
+        async with in_transaction():
+            # The decline happens at the moment the window closed, not when swept.
+            messages = await _decline(
+                cover,
+                "CONFIRMATION: not confirmed within the confirmation window.",
+                cover.confirmation_due_at,
+                cover_events.SYSTEM,
+            )
+        declined += cover.status == COVER_DECLINED
+        await outbox.publish(messages, now)
+    return declined
+
+
+async def declined_covers_with_held_holds(test_clock_id: str) -> list[str]:
+    """Declined covers of a test clock whose hold release job has not run yet."""
+    return list(
+        await Cover.filter(
+            test_clock_id=test_clock_id, status=COVER_DECLINED, payment_hold__status="HELD"
+        ).values_list("id", flat=True)
+    )

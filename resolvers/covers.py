@@ -1,0 +1,210 @@
+"""bindCover, confirmFinancing, decideFeasibility, cover(id), covers, Cover.events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from domain.services import activation
+from domain.services import covers as cover_service
+from domain.store.cover_models import Cover as CoverRow
+from domain.store.cover_models import CoverEvent as CoverEventRow
+from domain.store.cover_models import PaymentHold as HoldRow
+from resolvers.context import Info
+from resolvers.errors import run_mutation
+from resolvers.mappers import money_out, quote_out
+from resolvers.pending import page_size
+from schema import inputs
+from schema.cover_types import (
+    Cover,
+    CoverConnection,
+    CoverEdge,
+    CoverEvent,
+    CoverEventConnection,
+    CoverEventEdge,
+    CoverPayload,
+    CoverStatus,
+    HoldStatus,
+    PaymentHold,
+)
+from schema.types import Company, Invoice, LegalForm, Money, PageInfo, ProductCode
+
+#: Internal hold states shown as the contract's: a capture or release in flight is HELD.
+_HOLD_STATUS = {
+    "HELD": "HELD",
+    "CAPTURING": "HELD",
+    "RELEASING": "HELD",
+    "CAPTURED": "CAPTURED",
+    "RELEASED": "RELEASED",
+    "FAILED": "FAILED",
+}
+
+
+def _company(data: dict[str, Any]) -> Company:
+    return Company(
+        country=data["country"],
+        registration_number=data["registration_number"],
+        name=data["name"],
+        legal_form=LegalForm(data["legal_form"]),
+        sector=data["sector"],
+    )
+
+
+def _money(data: dict[str, str]) -> Money:
+    return Money(amount=Decimal(data["amount"]), currency=data["currency"])
+
+
+def _invoice(data: dict[str, Any] | None) -> Invoice | None:
+    if not data:
+        return None
+    return Invoice(
+        number=data["number"],
+        issue_date=dt.date.fromisoformat(data["issue_date"]),
+        due_date=dt.date.fromisoformat(data["due_date"]),
+        amount=_money(data["amount"]),
+        vat_amount=_money(data["vat_amount"]),
+    )
+
+
+def _hold(row: HoldRow | None) -> PaymentHold | None:
+    if row is None:
+        return None
+    return PaymentHold(
+        amount=Money(amount=row.amount, currency=row.currency),
+        status=HoldStatus(_HOLD_STATUS[row.status]),
+        expires_at=row.expires_at,
+        captured_at=row.captured_at,
+        released_at=row.released_at,
+        failure_reason=row.failure_reason,
+    )
+
+
+async def cover_out(row: CoverRow) -> Cover:
+    await row.fetch_related("quote", "payment_hold")
+    currency = row.currency
+    return Cover(
+        id=row.id,  # type: ignore[arg-type]
+        product=ProductCode(row.product),
+        status=CoverStatus(row.status),
+        quote=quote_out(row.quote),
+        seller=_company(row.seller),
+        buyer=_company(row.buyer),
+        insured_amount=Money(amount=row.insured_amount, currency=currency),
+        premium=Money(amount=row.premium, currency=currency),
+        coverage_percent=row.coverage_percent,
+        bound_at=row.bound_at,
+        activated_at=row.activated_at,
+        decline_reason=row.decline_reason,
+        lapse=None,
+        payment_hold=_hold(row.payment_hold),  # type: ignore[arg-type]
+        signature_reference=row.signature_reference,
+        financing_confirmed=row.financing_confirmed if row.product == "FINANCED_INVOICE" else None,
+        invoice=_invoice(row.invoice),
+        loaded_on=row.loaded_on,
+        unloaded_on=row.unloaded_on,
+        paid_amount=money_out(row.paid_amount, currency),  # type: ignore[arg-type]
+    )
+
+
+async def cover_event_page(
+    cover_id: str, first: int | None, after: str | None
+) -> CoverEventConnection:
+    """Oldest first; the cursor is the last event id seen (ids are time ordered)."""
+    size = page_size(first)
+    query = CoverEventRow.filter(cover_id=cover_id)
+    if after:
+        query = query.filter(id__gt=after)
+    rows = await query.order_by("id").limit(size + 1)
+    edges = [
+        CoverEventEdge(
+            node=CoverEvent(
+                type=r.type,
+                occurred_at=r.occurred_at,
+                actor=r.actor,
+                data=json.dumps(r.data, sort_keys=True),
+            ),
+            cursor=r.id,
+        )
+        for r in rows[:size]
+    ]
+    return CoverEventConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+async def bind_cover(info: Info, input: inputs.BindCoverInput) -> CoverPayload:
+    async def body() -> dict[str, Any]:
+        row = await cover_service.bind_cover(
+            info.context.principal,
+            str(input.quote_id),
+            signature_reference=input.signature_reference,
+            payment_method_token=input.payment_method_token,
+            now=info.context.now,
+        )
+        return {"cover": await cover_out(row)}
+
+    return await run_mutation(info, CoverPayload, body)
+
+
+async def confirm_financing(info: Info, input: inputs.ConfirmFinancingInput) -> CoverPayload:
+    async def body() -> dict[str, Any]:
+        row = await activation.confirm_financing(
+            info.context.principal,
+            str(input.cover_id),
+            input.financed,
+            input.reason,
+            info.context.now,
+        )
+        return {"cover": await cover_out(row)}
+
+    return await run_mutation(info, CoverPayload, body)
+
+
+async def decide_feasibility(info: Info, input: inputs.DecideFeasibilityInput) -> CoverPayload:
+    async def body() -> dict[str, Any]:
+        row = await activation.decide_feasibility_by_staff(
+            info.context.principal,
+            str(input.cover_id),
+            input.approve,
+            input.reason,
+            info.context.now,
+        )
+        return {"cover": await cover_out(row)}
+
+    return await run_mutation(info, CoverPayload, body)
+
+
+async def cover(info: Info, id: strawberry.ID) -> Cover | None:
+    row = await cover_service.get_cover(info.context.principal, str(id))
+    return await cover_out(row) if row else None
+
+
+async def covers(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    status: CoverStatus | None,
+    product: ProductCode | None,
+) -> CoverConnection:
+    page = await cover_service.list_covers(
+        info.context.principal,
+        first=page_size(first),
+        after=after,
+        status=status.value if status else None,
+        product=product.value if product else None,
+    )
+    edges = [CoverEdge(node=await cover_out(row), cursor=row.id) for row in page.covers]
+    return CoverConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total_count,
+    )

@@ -1,0 +1,43 @@
+"""Feasibility decision U-1..U-4 (LIFECYCLE 2) at its boundaries, in rule order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.rules.catalogue import FI, TR
+from domain.rules.feasibility import FeasibilityFacts, decide_feasibility
+
+
+def facts(insured="1000.00", other="0", incident=False, duplicate=False) -> FeasibilityFacts:
+    return FeasibilityFacts(Decimal(insured), Decimal(other), incident, duplicate)
+
+
+def test_u1_exposure_exactly_at_capacity_is_confirmed():
+    assert decide_feasibility(facts("1000.00", "149000.00"), FI).outcome == "CONFIRMED"
+
+
+def test_u1_exposure_one_cent_over_capacity_is_declined():
+    decision = decide_feasibility(facts("1000.00", "149000.01"), TR)
+    assert (decision.outcome, decision.rule) == ("DECLINED", "U-1")
+    assert "150000.01" in decision.reason
+
+
+def test_u2_recent_incident_declines():
+    assert decide_feasibility(facts(incident=True), FI).rule == "U-2"
+
+
+def test_u3_duplicate_invoice_declines():
+    assert decide_feasibility(facts(duplicate=True), FI).rule == "U-3"
+
+
+def test_u4_insured_at_threshold_is_confirmed_and_one_cent_above_is_referred():
+    assert decide_feasibility(facts("20000.00"), FI).outcome == "CONFIRMED"
+    decision = decide_feasibility(facts("20000.01"), FI)
+    assert (decision.outcome, decision.rule) == ("REFERRED", "U-4")
+
+
+def test_rules_apply_in_lifecycle_order_u1_before_u2_before_u3_before_u4():
+    assert decide_feasibility(facts("25000", "149000", True, True), FI).rule == "U-1"
+    assert decide_feasibility(facts("25000", "0", True, True), FI).rule == "U-2"
+    assert decide_feasibility(facts("25000", "0", False, True), FI).rule == "U-3"
+    assert decide_feasibility(facts("25000", "0", False, False), FI).rule == "U-4"

@@ -1,0 +1,34 @@
+"""What each job does: actor name -> the domain service it runs. Actors are thin
+wrappers around this table, and tests run jobs inline through it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.services import activation, heartbeat, holds
+
+
+async def _heartbeat(source: str, outbox_id: str) -> Any:
+    return await heartbeat.record_heartbeat(source, outbox_id, datetime.now(UTC))
+
+
+async def _confirm(cover_id: str, outbox_id: str | None = None) -> Any:
+    return await activation.confirm_feasibility(cover_id, datetime.now(UTC))
+
+
+async def _capture(cover_id: str, outbox_id: str | None = None) -> Any:
+    return await holds.capture_hold(cover_id, datetime.now(UTC))
+
+
+async def _release(cover_id: str, outbox_id: str | None = None) -> Any:
+    return await holds.release_hold(cover_id, datetime.now(UTC))
+
+
+JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
+    "system.heartbeat": _heartbeat,
+    "cover.confirm_feasibility": _confirm,
+    "payment_hold.capture": _capture,
+    "payment_hold.release": _release,
+}
