@@ -1,7 +1,7 @@
-"""Contract operations whose use cases arrive with later issues (#4 cover life,
-webhooks). They are in the schema so partners can code against the whole contract;
+"""Contract operations whose use cases arrive with a later issue (#4 cover life).
+They are in the schema so partners can code against the whole contract;
 until built, mutations answer the userError NOT_IMPLEMENTED and make no change, and the
-queries answer what is true today: no cover, claim, endpoint or delivery exists yet."""
+queries answer what is true today: no claim exists yet."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from domain.services.errors import DomainError
 from resolvers.context import Info
 from resolvers.errors import run_mutation
 from schema.cover_types import Claim
-from schema.types import PageInfo
-from schema.webhook_types import WebhookDeliveryConnection, WebhookEndpoint
 
 P = TypeVar("P")
 
@@ -39,17 +37,3 @@ def page_size(first: int | None) -> int:
 
 async def claim(info: Info, id: strawberry.ID) -> Claim | None:
     return None
-
-
-async def webhook_endpoints(info: Info) -> list[WebhookEndpoint]:
-    return []
-
-
-async def webhook_deliveries(
-    info: Info,
-    first: int | None = 50,
-    after: str | None = None,
-    endpoint_id: strawberry.ID | None = None,
-) -> WebhookDeliveryConnection:
-    page_size(first)
-    return WebhookDeliveryConnection(edges=[], page_info=PageInfo(has_next_page=False))

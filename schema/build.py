@@ -16,7 +16,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import covers as cover_resolvers
-from resolvers import pending, quotes, test_clocks
+from resolvers import pending, quotes, test_clocks, webhooks
 from resolvers.context import Info
 from schema import inputs
 from schema.cover_types import (
@@ -91,7 +91,7 @@ class Query:
 
     @strawberry.field
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
-        return await pending.webhook_endpoints(info)
+        return await webhooks.webhook_endpoints(info)
 
     @strawberry.field
     async def webhook_deliveries(
@@ -101,7 +101,7 @@ class Query:
         after: str | None = None,
         endpoint_id: strawberry.ID | None = None,
     ) -> WebhookDeliveryConnection:
-        return await pending.webhook_deliveries(info, first, after, endpoint_id)
+        return await webhooks.webhook_deliveries(info, first, after, endpoint_id)
 
 
 @strawberry.type
@@ -182,17 +182,17 @@ class Mutation:
     async def register_webhook_endpoint(
         self, info: Info, input: inputs.RegisterWebhookEndpointInput
     ) -> WebhookEndpointPayload:
-        return await pending.refuse(info, "registerWebhookEndpoint", WebhookEndpointPayload)
+        return await webhooks.register_webhook_endpoint(info, input)
 
     @strawberry.mutation
     async def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
-        return await pending.refuse(info, "rotateWebhookSecret", WebhookEndpointPayload)
+        return await webhooks.rotate_webhook_secret(info, id)
 
     @strawberry.mutation
     async def delete_webhook_endpoint(
         self, info: Info, id: strawberry.ID
     ) -> WebhookEndpointPayload:
-        return await pending.refuse(info, "deleteWebhookEndpoint", WebhookEndpointPayload)
+        return await webhooks.delete_webhook_endpoint(info, id)
 
 
 def _mask(error: GraphQLError) -> bool:

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     #: Card gateway for live keys: "sandbox" or "stripe" (sandbox keys always use sandbox).
     card_gateway: Literal["sandbox", "stripe"] = "sandbox"
     stripe_api_key: str | None = None
+    #: Dramatiq: a killed worker's messages come back after this many ms without heartbeat.
+    broker_heartbeat_timeout_ms: int = 15_000
+    #: Dramatiq: how many Redis commands in a million also run the broker's maintenance
+    #: (which requeues dead workers' messages). Raised in crash tests.
+    broker_maintenance_chance: int = 1_000
+    #: Fault injection for crash tests: "point=seconds,...", and where to drop markers.
+    fault_pauses: str = ""
+    fault_marker_dir: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,7 +3,7 @@ API, the worker and the scheduler: card gateways and the outbox's sender."""
 
 from __future__ import annotations
 
-from domain.services import outbox
+from domain.services import faults, outbox
 from domain.services.gateways import registry
 from domain.services.gateways.card import CardGateway
 from domain.services.gateways.factory import card_gateway
@@ -23,3 +23,4 @@ def configure_process(settings: Settings) -> None:
 
     configure_gateways(settings)
     outbox.set_sender(send_to_broker)
+    faults.configure(faults.parse(settings.fault_pauses), settings.fault_marker_dir)

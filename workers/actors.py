@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dramatiq
 
-# WEBHOOK_ACTORS_IMPORT
+from workers import webhook_actors  # noqa: F401  (registers webhook.deliver)
 from workers.broker import broker
 from workers.jobs import JOBS
 

@@ -3,6 +3,7 @@ Redis, with the AsyncIO middleware and Tortoise started once per worker process.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import dramatiq
@@ -16,7 +17,7 @@ from tradecover.settings import get_settings
 
 class TortoiseMiddleware(Middleware):
     """Opens the database on the AsyncIO middleware's event loop when a worker boots and
-    closes it on shutdown (otherwise aiosqlite's thread hangs the exit)."""
+    closes it after shutdown (otherwise aiosqlite's thread hangs the exit)."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -30,10 +31,17 @@ class TortoiseMiddleware(Middleware):
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from tradecover.wiring import configure_process  # imports this module
 
-        configure_process(get_settings())
-        self._run(init_db(self.database_url))
+        try:
+            configure_process(get_settings())
+            self._run(init_db(self.database_url))
+        except Exception as error:
+            # dramatiq logs hook errors and runs on, failing every message: stop instead.
+            logging.getLogger("tradecover.worker").critical("worker boot failed: %s", error)
+            raise SystemExit(3) from error
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # "after" hooks run in reverse order, so the AsyncIO loop is still alive here, and
+        # jobs still running at SIGTERM have finished with their database.
         self._run(close_db())
 
 
@@ -42,8 +50,9 @@ def build_broker() -> RedisBroker:
     broker = RedisBroker(
         url=settings.resolved_redis_url,
         namespace="tradecover",
-        #: A killed worker's messages come back after this (ms); the default is 60 s.
-        heartbeat_timeout=15_000,
+        # A killed worker's messages come back after this (ms); dramatiq's default is 60 s.
+        heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
     )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(TortoiseMiddleware(settings.resolved_database_url))

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.services import outbox
+from workers import actors  # noqa: F401  (the actors must be declared to be sent to)
 from workers.broker import broker
 
 

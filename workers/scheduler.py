@@ -17,7 +17,7 @@ from domain.services import activation, heartbeat, holds, idempotency
 from domain.store.database import close_db, init_db
 from tradecover.settings import get_settings
 from tradecover.wiring import configure_process
-from workers import actors  # noqa: F401  (registers the actors the relay sends to)
+from workers import webhook_actors
 from workers.relay import relay
 
 log = logging.getLogger("tradecover.scheduler")
@@ -30,7 +30,9 @@ async def tick(now: datetime, *, heartbeat_due: bool) -> int:
     # LIFECYCLE 2: confirmation windows that closed; card authorisations that lapsed.
     await activation.expire_confirmation_windows(now)
     await holds.expire_holds(now)
-    return await relay(now)
+    published = await relay(now)
+    await webhook_actors.requeue_due_webhooks(now)
+    return published
 
 
 async def run_forever() -> None:

@@ -22,7 +22,7 @@ from domain.rules.feasibility import (
     FeasibilityFacts,
     decide_feasibility,
 )
-from domain.services import cover_events, outbox
+from domain.services import cover_events, faults, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.covers import PENDING_CONFIRMATION
 from domain.services.errors import DomainError, not_found
@@ -96,6 +96,7 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
         ).update(feasibility=decision.outcome, feasibility_reason=decision.reason)
         if moved != 1:
             return None
+        await faults.checkpoint("feasibility.in_transaction")
         cover.feasibility = decision.outcome
         await cover_events.record(
             cover,
@@ -292,8 +293,7 @@ async def expire_confirmation_windows(
 
 async def declined_covers_with_held_holds(test_clock_id: str) -> list[str]:
     """Declined covers of a test clock whose hold release job has not run yet."""
-    return list(
-        await Cover.filter(
-            test_clock_id=test_clock_id, status=COVER_DECLINED, payment_hold__status="HELD"
-        ).values_list("id", flat=True)
-    )
+    rows = await Cover.filter(
+        test_clock_id=test_clock_id, status=COVER_DECLINED, payment_hold__status="HELD"
+    ).values_list("id", flat=True)
+    return [str(row) for row in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.services import webhooks
 from domain.store.cover_models import Cover, CoverEvent
 from domain.store.ids import new_id
 
@@ -52,8 +53,6 @@ async def record(
         data=details,
     )
     if webhook:
-        from domain.services import webhooks  # TEMP lazy until webhooks lands
-
         await webhooks.emit(
             cover.partner_id,  # type: ignore[attr-defined]
             event_type,

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from domain.services import cover_events
+from domain.services import cover_events, faults
 from domain.services.clock_time import now_on_clock
 from domain.services.gateways import registry
 from domain.services.gateways.card import AuthorizationExpired
@@ -41,6 +41,7 @@ async def capture_hold(cover_id: str, real_now: datetime) -> str | None:
         return None
     if not await _claim(hold, CAPTURING):
         return hold.status
+    await faults.checkpoint("hold.capture.after_claim")
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     gateway = registry.by_name(hold.gateway)
     try:

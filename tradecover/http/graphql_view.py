@@ -20,7 +20,7 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http.typevars import Context
@@ -168,7 +168,8 @@ class GraphQLEndpoint:
         request = Request(scope, receive)
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             if self.dev:
-                await self.open_view(scope, receive, send)
+                # The page itself needs no key: GraphiQL sends the key with each query.
+                await HTMLResponse(self.open_view.graphql_ide_html)(scope, receive, send)
                 return
             await JSONResponse({"error": "GraphiQL is served in dev only."}, 404)(
                 scope, receive, send
