@@ -28,6 +28,7 @@ from domain.services.covers import PENDING_CONFIRMATION
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.cover_models import Cover, CoverEvent
+from domain.store.locks import lock_for_transaction
 from domain.store.models import OutboxMessage
 
 ACTIVE = "ACTIVE"
@@ -82,8 +83,9 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     messages: list[OutboxMessage] = []
     async with in_transaction():
-        # Read inside the write transaction (BEGIN IMMEDIATE on SQLite): two covers of one
-        # buyer confirmed at once cannot both see the exposure without the other.
+        # Read inside the write transaction, under the buyer's lock: two covers of one
+        # buyer confirmed at once cannot both miss the other's exposure (U-1).
+        await lock_for_transaction(f"buyer:{cover.buyer_key}")
         facts = FeasibilityFacts(
             insured_amount=cover.insured_amount,
             other_buyer_exposure=await _buyer_exposure_excluding(cover),

@@ -97,3 +97,18 @@ async def test_capture_job_retried_after_a_crash_after_its_claim_captures_once(
     assert await holds.capture_hold(cover.id, NOW) == "CAPTURED"
     ledger = await SandboxCardAuthorization.get(id=hold.gateway_reference)
     assert ledger.capture_count == 1
+
+
+async def test_u1_two_covers_of_one_buyer_confirmed_at_once_cannot_both_fit(
+    db, gateways, make_partner
+):
+    """Each alone fits the 150,000 capacity, both together do not: exactly one is declined
+    even when their confirmations run at the same time (buyer lock, U-1)."""
+    first = await tr_cover(make_partner, "80000.00")
+    second = await tr_cover(make_partner, "80000.00")
+    # U-1 is checked before U-4: the one that fits is referred, the other declined.
+    outcomes = await asyncio.gather(
+        activation.confirm_feasibility(first.id, NOW),
+        activation.confirm_feasibility(second.id, NOW),
+    )
+    assert sorted(outcomes) == ["DECLINED", "REFERRED"]
