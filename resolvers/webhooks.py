@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from domain.services import webhooks
+from domain.services import webhook_endpoints as endpoint_service
 from domain.store import webhook_models as rows
 from resolvers.context import Info
 from resolvers.errors import run_mutation
@@ -54,7 +54,7 @@ async def register_webhook_endpoint(
     info: Info, input: RegisterWebhookEndpointInput
 ) -> WebhookEndpointPayload:
     async def body() -> dict[str, Any]:
-        row, secret = await webhooks.register_endpoint(
+        row, secret = await endpoint_service.register_endpoint(
             info.context.principal,
             input.url,
             input.events,
@@ -68,7 +68,7 @@ async def register_webhook_endpoint(
 
 async def rotate_webhook_secret(info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
     async def body() -> dict[str, Any]:
-        row, secret = await webhooks.rotate_secret(
+        row, secret = await endpoint_service.rotate_secret(
             info.context.principal, str(id), info.context.now
         )
         return {"endpoint": endpoint_out(row), "secret": secret}
@@ -78,14 +78,16 @@ async def rotate_webhook_secret(info: Info, id: strawberry.ID) -> WebhookEndpoin
 
 async def delete_webhook_endpoint(info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
     async def body() -> dict[str, Any]:
-        row = await webhooks.delete_endpoint(info.context.principal, str(id), info.context.now)
+        row = await endpoint_service.delete_endpoint(
+            info.context.principal, str(id), info.context.now
+        )
         return {"endpoint": endpoint_out(row)}
 
     return await run_mutation(info, WebhookEndpointPayload, body)
 
 
 async def webhook_endpoints(info: Info) -> list[WebhookEndpoint]:
-    return [endpoint_out(r) for r in await webhooks.list_endpoints(info.context.principal)]
+    return [endpoint_out(r) for r in await endpoint_service.list_endpoints(info.context.principal)]
 
 
 async def webhook_deliveries(
@@ -94,7 +96,7 @@ async def webhook_deliveries(
     after: str | None = None,
     endpoint_id: strawberry.ID | None = None,
 ) -> WebhookDeliveryConnection:
-    page = await webhooks.list_deliveries(
+    page = await endpoint_service.list_deliveries(
         info.context.principal,
         page_size(first),
         after,

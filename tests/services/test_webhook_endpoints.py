@@ -13,7 +13,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from tortoise.transactions import in_transaction
 
-from domain.services import webhooks
+from domain.services import webhook_endpoints, webhooks
 from domain.services.errors import DomainError
 from domain.services.principals import Principal, create_partner
 from domain.store.models import OutboxMessage
@@ -34,7 +34,7 @@ async def partner(*, sandbox: bool) -> Principal:
 
 
 async def register(principal: Principal, url: str = PUBLIC_URL, events: Any = ("*",)) -> Any:
-    return await webhooks.register_endpoint(
+    return await webhook_endpoints.register_endpoint(
         principal, url, list(events), NOW, allow_private=principal.sandbox
     )
 
@@ -51,7 +51,7 @@ async def test_register_returns_a_whsec_secret_once_and_stores_it_for_signing(db
     stored = await WebhookEndpoint.get(id=endpoint.id)
     assert stored.secret == secret and stored.enabled and stored.url == PUBLIC_URL
     assert stored.events == ["cover.activated", "claim.paid"]
-    listed = await webhooks.list_endpoints(live)
+    listed = await webhook_endpoints.list_endpoints(live)
     assert [e.id for e in listed] == [endpoint.id]
     assert not hasattr(webhook_resolvers.endpoint_out(listed[0]), "secret")  # shown once
 
@@ -64,7 +64,7 @@ async def test_two_registrations_get_different_secrets(db):
 
 async def test_staff_keys_cannot_register_webhook_endpoints(db):
     with pytest.raises(DomainError) as refused:
-        await webhooks.register_endpoint(
+        await webhook_endpoints.register_endpoint(
             Principal(staff_id="stf_1"), PUBLIC_URL, ["*"], NOW, allow_private=False
         )
     assert refused.value.code == "FORBIDDEN"
@@ -84,9 +84,12 @@ async def test_missing_or_unknown_event_types_are_refused(db, events):
 
 async def test_every_contract_event_type_and_the_wildcard_are_accepted(db):
     live = await partner(sandbox=False)
-    endpoint, _ = await register(live, events=[*webhooks.EVENT_TYPES, "*"])
-    assert len(endpoint.events) == len(webhooks.EVENT_TYPES) + 1
-    assert "recovery.recorded" in webhooks.EVENT_TYPES and len(webhooks.EVENT_TYPES) == 18
+    endpoint, _ = await register(live, events=[*webhook_endpoints.EVENT_TYPES, "*"])
+    assert len(endpoint.events) == len(webhook_endpoints.EVENT_TYPES) + 1
+    assert (
+        "recovery.recorded" in webhook_endpoints.EVENT_TYPES
+        and len(webhook_endpoints.EVENT_TYPES) == 18
+    )
 
 
 @pytest.mark.parametrize("url", ["http://93.184.215.14/hooks", "ftp://example.com/x", "nope"])
@@ -154,30 +157,30 @@ async def test_an_unresolvable_host_is_refused_for_live_keys(db):
 async def test_another_partners_endpoint_answers_not_found(db):
     owner, other = await partner(sandbox=False), await partner(sandbox=False)
     endpoint, _ = await register(owner)
-    for action in (webhooks.rotate_secret, webhooks.delete_endpoint):
+    for action in (webhook_endpoints.rotate_secret, webhook_endpoints.delete_endpoint):
         with pytest.raises(DomainError) as refused:
             await action(other, endpoint.id, NOW)
         assert (refused.value.code, refused.value.field) == ("NOT_FOUND", ("id",))
         with pytest.raises(DomainError) as missing:
             await action(other, "whe_missing", NOW)
         assert missing.value.message.replace("whe_missing", endpoint.id) == refused.value.message
-    assert await webhooks.list_endpoints(other) == []
+    assert await webhook_endpoints.list_endpoints(other) == []
     async with in_transaction():
         await webhooks.emit(owner.partner_id, "cover.activated", {}, NOW)
-    page = await webhooks.list_deliveries(other, 50, None, endpoint.id)
+    page = await webhook_endpoints.list_deliveries(other, 50, None, endpoint.id)
     assert page.rows == [] and not page.has_next
-    assert len((await webhooks.list_deliveries(owner, 50, None, endpoint.id)).rows) == 1
+    assert len((await webhook_endpoints.list_deliveries(owner, 50, None, endpoint.id)).rows) == 1
 
 
 async def test_delete_is_soft_and_a_deleted_endpoint_is_gone_for_the_partner(db):
     live = await partner(sandbox=False)
     endpoint, _ = await register(live)
-    deleted = await webhooks.delete_endpoint(live, endpoint.id, NOW)
+    deleted = await webhook_endpoints.delete_endpoint(live, endpoint.id, NOW)
     assert deleted.deleted_at is not None and not deleted.enabled
     assert await WebhookEndpoint.filter(id=endpoint.id).exists()
-    assert await webhooks.list_endpoints(live) == []
+    assert await webhook_endpoints.list_endpoints(live) == []
     with pytest.raises(DomainError) as again:
-        await webhooks.delete_endpoint(live, endpoint.id, NOW)
+        await webhook_endpoints.delete_endpoint(live, endpoint.id, NOW)
     assert again.value.code == "NOT_FOUND"
 
 
@@ -185,7 +188,7 @@ async def test_rotate_keeps_both_secrets_signing_for_24_hours(db):
     live = await partner(sandbox=False)
     endpoint, old = await register(live)
     now = datetime.now(UTC)  # the verifier checks the timestamp against the wall clock
-    rotated, new = await webhooks.rotate_secret(live, endpoint.id, now)
+    rotated, new = await webhook_endpoints.rotate_secret(live, endpoint.id, now)
     assert new != old and new.startswith("whsec_") and rotated.secret == new
     assert rotated.previous_secret == old
     assert webhooks.signing_secrets(rotated, now + timedelta(hours=23)) == [new, old]
@@ -197,7 +200,7 @@ async def test_rotate_keeps_both_secrets_signing_for_24_hours(db):
     assert Webhook(old).verify(body, headers) == {"type": "cover.activated"}
     assert Webhook(new).verify(body, headers) == {"type": "cover.activated"}
     with pytest.raises(WebhookVerificationError):
-        Webhook(webhooks.new_secret()).verify(body, headers)
+        Webhook(webhook_endpoints.new_secret()).verify(body, headers)
 
 
 async def test_emit_creates_deliveries_only_for_subscribed_enabled_endpoints(db):
@@ -208,7 +211,7 @@ async def test_emit_creates_deliveries_only_for_subscribed_enabled_endpoints(db)
     disabled, _ = await register(owner, events=["*"])
     await WebhookEndpoint.filter(id=disabled.id).update(enabled=False)
     deleted, _ = await register(owner, events=["*"])
-    await webhooks.delete_endpoint(owner, deleted.id, NOW)
+    await webhook_endpoints.delete_endpoint(owner, deleted.id, NOW)
     await register(other, events=["*"])  # another partner's
 
     async with in_transaction():
@@ -253,9 +256,9 @@ async def test_deliveries_page_by_cursor_oldest_first(db):
     await register(owner)
     for _ in range(3):
         await webhooks.emit(owner.partner_id, "claim.opened", {}, NOW)
-    first = await webhooks.list_deliveries(owner, 2, None, None)
+    first = await webhook_endpoints.list_deliveries(owner, 2, None, None)
     assert len(first.rows) == 2 and first.has_next
-    rest = await webhooks.list_deliveries(owner, 2, first.rows[-1].id, None)
+    rest = await webhook_endpoints.list_deliveries(owner, 2, first.rows[-1].id, None)
     assert len(rest.rows) == 1 and not rest.has_next
     ids = [d.id for d in first.rows + rest.rows]
     assert ids == sorted(ids) and len(set(ids)) == 3

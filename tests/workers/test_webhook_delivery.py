@@ -25,7 +25,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from tortoise.transactions import in_transaction
 
-from domain.services import webhooks
+from domain.services import webhook_endpoints, webhooks
 from domain.services.principals import Principal, create_partner
 from domain.store.ids import new_id
 from domain.store.webhook_models import (
@@ -105,7 +105,7 @@ async def setup_delivery(
     receiver: Receiver, now: datetime, *, events: int = 1
 ) -> tuple[Principal, WebhookEndpoint, str, list[WebhookDelivery]]:
     principal = await sandbox_partner(now)
-    endpoint, secret = await webhooks.register_endpoint(
+    endpoint, secret = await webhook_endpoints.register_endpoint(
         principal, receiver.url, ["*"], now, allow_private=True
     )
     for n in range(events):
@@ -155,7 +155,7 @@ async def test_a_delivery_is_signed_per_standard_webhooks_and_verifies_independe
     assert event.payload["type"] == "cover.activated"
     assert event.payload["data"] == {"cover": {"id": "cov_0"}}
     with pytest.raises(WebhookVerificationError):
-        Webhook(webhooks.new_secret()).verify(got.body, got.headers)
+        Webhook(webhook_endpoints.new_secret()).verify(got.body, got.headers)
     row = await WebhookDelivery.get(id=delivery.id)
     assert (row.status, row.attempts, row.last_response_code) == ("SUCCEEDED", 1, 200)
     assert row.next_attempt_at is None
@@ -309,7 +309,7 @@ async def test_during_rotation_the_receiver_verifies_with_the_old_and_the_new_se
 ):
     now = real_now()
     principal, endpoint, old, [first, second] = await setup_delivery(receiver, now, events=2)
-    _, new = await webhooks.rotate_secret(principal, endpoint.id, now)
+    _, new = await webhook_endpoints.rotate_secret(principal, endpoint.id, now)
 
     assert await webhooks.deliver(first.id, now, http) == "SUCCEEDED"
     got = receiver.received[-1]
@@ -339,7 +339,7 @@ async def test_a_live_partners_endpoint_that_now_resolves_privately_is_not_calle
         partner_id=live.partner_id,
         url=receiver.url,
         events=["*"],
-        secret=webhooks.new_secret(),
+        secret=webhook_endpoints.new_secret(),
         created_at=now,
     )
     async with in_transaction():
@@ -360,7 +360,7 @@ async def test_a_live_partners_endpoint_that_now_resolves_privately_is_not_calle
 async def test_a_deleted_endpoints_pending_delivery_fails_without_a_post(db, receiver, http):
     now = real_now()
     principal, endpoint, _, [delivery] = await setup_delivery(receiver, now)
-    await webhooks.delete_endpoint(principal, endpoint.id, now)
+    await webhook_endpoints.delete_endpoint(principal, endpoint.id, now)
     assert await webhooks.deliver(delivery.id, now, http) == "FAILED"
     assert receiver.received == []
     assert (await WebhookDelivery.get(id=delivery.id)).last_error == "endpoint deleted"
