@@ -9,6 +9,7 @@ MODELS_MODULES = [
     "domain.store.models",
     "domain.store.cover_models",
     "domain.store.webhook_models",
+    "domain.store.claim_models",
 ]
 MIGRATIONS_MODULE = "domain.store.migrations"
 
