@@ -11,6 +11,7 @@ import strawberry
 
 from domain.services import activation
 from domain.services import covers as cover_service
+from domain.store.claim_models import CoverDeadline as DeadlineRow
 from domain.store.cover_models import Cover as CoverRow
 from domain.store.cover_models import CoverEvent as CoverEventRow
 from domain.store.cover_models import PaymentHold as HoldRow
@@ -28,10 +29,11 @@ from schema.cover_types import (
     CoverEventEdge,
     CoverPayload,
     CoverStatus,
+    Deadline,
     HoldStatus,
     PaymentHold,
 )
-from schema.types import Company, Invoice, LegalForm, Money, PageInfo, ProductCode
+from schema.types import Company, Invoice, LegalForm, Money, PageInfo, ProductCode, RuleViolation
 
 #: Internal hold states shown as the contract's: a capture or release in flight is HELD.
 _HOLD_STATUS = {
@@ -83,8 +85,16 @@ def _hold(row: HoldRow | None) -> PaymentHold | None:
     )
 
 
+def _deadline(row: DeadlineRow) -> Deadline:
+    met = {"MET": True, "MISSED": False}.get(row.state)
+    return Deadline(kind=row.kind, rule=row.rule, due_on=row.due_on, met=met, met_on=row.met_on)
+
+
 async def cover_out(row: CoverRow) -> Cover:
     await row.fetch_related("quote", "payment_hold")
+    deadline_rows = (
+        await DeadlineRow.filter(cover_id=row.id).exclude(state="VOID").order_by("due_on", "kind")
+    )
     currency = row.currency
     return Cover(
         id=row.id,  # type: ignore[arg-type]
@@ -99,7 +109,12 @@ async def cover_out(row: CoverRow) -> Cover:
         bound_at=row.bound_at,
         activated_at=row.activated_at,
         decline_reason=row.decline_reason,
-        lapse=None,
+        lapse=RuleViolation(
+            rule=row.lapse["rule"], message=row.lapse["message"], field=row.lapse.get("field")
+        )
+        if row.lapse
+        else None,
+        deadlines=[_deadline(d) for d in deadline_rows],
         payment_hold=_hold(row.payment_hold),  # type: ignore[arg-type]
         signature_reference=row.signature_reference,
         financing_confirmed=row.financing_confirmed if row.product == "FINANCED_INVOICE" else None,

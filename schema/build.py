@@ -15,8 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers import cover_life, pending, quotes, test_clocks, webhooks
 from resolvers import covers as cover_resolvers
-from resolvers import pending, quotes, test_clocks, webhooks
 from resolvers.context import Info
 from schema import inputs
 from schema.cover_types import (
@@ -124,15 +124,15 @@ class Mutation:
     async def record_shipment_event(
         self, info: Info, input: inputs.RecordShipmentEventInput
     ) -> CoverPayload:
-        return await pending.refuse(info, "recordShipmentEvent", CoverPayload)
+        return await cover_life.record_shipment_event(info, input)
 
     @strawberry.mutation
     async def record_invoice(self, info: Info, input: inputs.RecordInvoiceInput) -> CoverPayload:
-        return await pending.refuse(info, "recordInvoice", CoverPayload)
+        return await cover_life.record_invoice(info, input)
 
     @strawberry.mutation
     async def record_payment(self, info: Info, input: inputs.RecordPaymentInput) -> CoverPayload:
-        return await pending.refuse(info, "recordPayment", CoverPayload)
+        return await cover_life.record_payment(info, input)
 
     @strawberry.mutation
     async def declare_incident(

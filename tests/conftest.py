@@ -192,6 +192,17 @@ def app_settings(sqlite_db: str, redis_url: str) -> Any:
 
 
 @pytest.fixture
+def gateways(redis_url: str) -> None:
+    """Sandbox card gateway configured; jobs left in the outbox (no sender)."""
+    from domain.services import outbox
+    from tradecover.settings import Settings
+    from tradecover.wiring import configure_gateways
+
+    configure_gateways(Settings(env="test", redis_url=redis_url))
+    outbox.set_sender(None)
+
+
+@pytest.fixture
 def jobs(redis_url: str) -> Iterator[Any]:
     """Jobs run inline: bound to the outbox of this process instead of Redis."""
     from domain.services import outbox

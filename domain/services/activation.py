@@ -22,7 +22,7 @@ from domain.rules.feasibility import (
     FeasibilityFacts,
     decide_feasibility,
 )
-from domain.services import cover_events, faults, outbox
+from domain.services import cover_events, cover_life, faults, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.covers import PENDING_CONFIRMATION
 from domain.services.errors import DomainError, not_found
@@ -132,6 +132,7 @@ async def _activate_if_ready(cover: Cover, now: datetime, actor: str) -> list[Ou
     if moved != 1:
         return []
     cover.status, cover.activated_at = ACTIVE, now
+    await cover_life.sync_deadlines(cover)  # the active cover's deadlines start now
     await cover_events.record(
         cover,
         "cover.activated",

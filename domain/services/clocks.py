@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -47,7 +47,11 @@ async def clock_for_request(
 async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) -> TestClock:
     """Moves a clock forward only, then runs, in time order, every job that fell due for
     its covers: confirmation windows (declined, hold released) and hold expiries."""
-    from domain.services import activation, holds  # the clock sits below cover services
+    from domain.services import (  # the clock sits below cover services
+        activation,
+        deadline_sweep,
+        holds,
+    )
 
     clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
     assert clock is not None
@@ -68,6 +72,12 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         for cover_id in await activation.declined_covers_with_held_holds(clock.id):
             await holds.release_hold(cover_id, to, cause="confirmation window expired")
         await holds.expire_holds(to, test_clock_id=clock.id)
+        # Day by day, so each deadline is announced and missed on its own day.
+        day = clock.frozen_time
+        while day.date() < to.date():
+            day = day + timedelta(days=1)
+            await deadline_sweep.sweep(min(day, to), test_clock_id=clock.id)
+        await deadline_sweep.sweep(to, test_clock_id=clock.id)
     finally:
         await TestClock.filter(id=clock.id).update(status="READY")
     await clock.refresh_from_db()

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from domain.rules.quote_request import ShipmentFacts
-from domain.services import activation, covers, holds, outbox
+from domain.services import activation, covers, holds
 from domain.services.errors import DomainError
 from domain.services.principals import authenticate
 from domain.services.quotes import QuoteDraft, request_quote
@@ -17,15 +15,6 @@ from domain.store.cover_models import Cover, CoverEvent, PaymentHold, SandboxCar
 from tests.services.test_quote_service import BUYER, SELLER, eur
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def gateways(redis_url):
-    from tradecover.settings import Settings
-    from tradecover.wiring import configure_gateways
-
-    configure_gateways(Settings(env="test", redis_url=redis_url))
-    outbox.set_sender(None)
 
 
 async def tr_cover(make_partner, amount: str = "1500.00") -> Cover:

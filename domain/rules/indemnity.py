@@ -1,0 +1,125 @@
+"""Indemnities and recoveries of the single-invoice products (FI-C1, FI-C3, FI-R1, TR-S2,
+C-3), step by step, as the claim's `lines` show them.
+
+Decimal only. Amounts are taken to the cent (half-up) on entry, and each percentage of
+an amount is rounded half-up to the cent as soon as it is taken (money.round_cents), so
+every line is exact to the cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.rules.catalogue import FI, TR
+from domain.rules.deadlines import payable_by as payable_by
+from domain.rules.money import round_cents
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class IndemnityLine:
+    label: str
+    amount: Decimal
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class IndemnityResult:
+    amount: Decimal
+    lines: tuple[IndemnityLine, ...]
+
+
+def fi_indemnity(
+    unpaid: Decimal,
+    recoveries_before_payment: Decimal,
+    insured_amount: Decimal,
+    coverage_percent: Decimal = FI.coverage_percent,
+) -> IndemnityResult:
+    """FI-C3: coverage% x min(unpaid - recoveries before payment, insured amount), never
+    below 0; the insured amount is the financed amount (FI-C1)."""
+    unpaid = _cents(unpaid, "unpaid")
+    recoveries = _cents(recoveries_before_payment, "recoveries_before_payment")
+    insured = _cents(insured_amount, "insured_amount")
+    percent = _percent(coverage_percent)
+    loss = max(unpaid - recoveries, ZERO)
+    capped = min(loss, insured)
+    indemnity = _share(capped, percent)
+    return IndemnityResult(
+        indemnity,
+        (
+            IndemnityLine("Unpaid amount", unpaid, "FI-C3"),
+            IndemnityLine("Less recoveries received before payment", ZERO - recoveries, "FI-C3"),
+            IndemnityLine("Insured loss", loss, "FI-C3"),
+            IndemnityLine(f"Capped at the insured amount ({insured})", capped, "FI-C1"),
+            IndemnityLine(f"Coverage {_text(percent)}%", indemnity, "FI-C1"),
+            IndemnityLine("Indemnity", indemnity, "FI-C3"),
+        ),
+    )
+
+
+def tr_indemnity(
+    invoice_amount_excl_vat: Decimal,
+    paid_by_client: Decimal,
+    guaranteed_amount: Decimal,
+    coverage_percent: Decimal = TR.coverage_percent,
+) -> IndemnityResult:
+    """TR-S2: coverage% x (invoice amount excl. VAT - what the client paid), capped at
+    coverage% x the guaranteed amount, never below 0. VAT is never indemnified (C-3)."""
+    invoice = _cents(invoice_amount_excl_vat, "invoice_amount_excl_vat")
+    paid = _cents(paid_by_client, "paid_by_client")
+    guaranteed = _cents(guaranteed_amount, "guaranteed_amount")
+    percent = _percent(coverage_percent)
+    unpaid = max(invoice - paid, ZERO)
+    covered = _share(unpaid, percent)
+    indemnity = min(covered, _share(guaranteed, percent))
+    pct = _text(percent)
+    return IndemnityResult(
+        indemnity,
+        (
+            IndemnityLine("Invoice amount excluding VAT", invoice, "C-3"),
+            IndemnityLine("Less paid by the client", ZERO - paid, "TR-S2"),
+            IndemnityLine("Unpaid amount", unpaid, "TR-S2"),
+            IndemnityLine(f"Coverage {pct}%", covered, "TR-S2"),
+            IndemnityLine(
+                f"Capped at {pct}% of the guaranteed amount ({guaranteed})", indemnity, "TR-S2"
+            ),
+            IndemnityLine("Indemnity", indemnity, "TR-S2"),
+        ),
+    )
+
+
+def recovery_split(recovered: Decimal, coverage_percent: Decimal) -> tuple[Decimal, Decimal]:
+    """FI-R1: a recovery after the indemnity, as (insurer's share, insured's share): the
+    insurer takes coverage% rounded half-up, the insured the rest, so both add up exactly."""
+    amount = _cents(recovered, "recovered")
+    insurer = _share(amount, _percent(coverage_percent))
+    return insurer, amount - insurer
+
+
+def _cents(amount: Decimal, name: str) -> Decimal:
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
+    return round_cents(amount)
+
+
+def _percent(percent: Decimal) -> Decimal:
+    if not isinstance(percent, Decimal):
+        raise TypeError(f"coverage_percent must be a Decimal, not {type(percent).__name__}")
+    if not (percent.is_finite() and 0 < percent <= HUNDRED):
+        raise ValueError(f"coverage_percent must be above 0 and at most 100, not {percent}")
+    return percent
+
+
+def _share(amount: Decimal, percent: Decimal) -> Decimal:
+    """percent% of amount, rounded half-up to the cent."""
+    return round_cents(amount * percent / HUNDRED)
+
+
+def _text(percent: Decimal) -> str:
+    """90 -> "90", 87.50 -> "87.5" (no exponent)."""
+    return format(percent.normalize(), "f")

@@ -1,0 +1,264 @@
+"""An active cover's facts (LIFECYCLE 3): shipment events, the invoice, payments.
+
+A recorded fact that breaks a deadline lapses the cover at once with that rule; every
+fact re-derives the cover's deadlines (domain/rules/deadlines.py) into its rows, which
+the sweep reads by date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.rules import deadlines as rules
+from domain.rules.money import Money
+from domain.rules.violations import Violation
+from domain.services import cover_events
+from domain.services.clock_time import now_on_clock
+from domain.services.errors import DomainError, not_found
+from domain.services.principals import Principal
+from domain.store.claim_models import CoverDeadline
+from domain.store.cover_models import Cover
+from domain.store.ids import new_id
+
+ACTIVE, LAPSED, SETTLED = "ACTIVE", "LAPSED", "SETTLED"
+#: Days before a due date on which deadline.approaching is sent (LIFECYCLE 4, config).
+ANNOUNCE_DAYS_BEFORE = (7, 1)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def facts_of(cover: Cover) -> rules.CoverFacts:
+    invoice = cover.invoice or {}
+    return rules.CoverFacts(
+        product=cover.product,
+        bound_on=cover.bound_at.date(),
+        confirmation_due=cover.confirmation_due_at,
+        status=cover.status,
+        loaded_on=cover.loaded_on,
+        unloaded_on=cover.unloaded_on,
+        invoice_issue_date=_date(invoice.get("issue_date")),
+        invoice_due_date=_date(invoice.get("due_date")),
+        # A cover paid in full is SETTLED and its open deadlines are closed as met there.
+        paid_in_full_on=None,
+    )
+
+
+def next_check(due_on: date, announced: list[int]) -> date:
+    """The next day the sweep must look at a deadline: an announcement still to send, or
+    the day after it falls due (when it is missed)."""
+    pending = [due_on - timedelta(days=d) for d in ANNOUNCE_DAYS_BEFORE if d not in announced]
+    return min([*pending, due_on + timedelta(days=1)])
+
+
+async def sync_deadlines(cover: Cover) -> None:
+    """Bring the cover's deadline rows in step with its facts. Call inside a transaction."""
+    existing = {row.kind: row for row in await CoverDeadline.filter(cover_id=cover.id)}
+    for deadline in rules.deadlines(facts_of(cover)):
+        state = "OPEN" if deadline.met is None else ("MET" if deadline.met else "MISSED")
+        row = existing.get(deadline.kind)
+        if row is None:
+            await CoverDeadline.create(
+                id=new_id("ddl"),
+                cover_id=cover.id,
+                kind=deadline.kind,
+                rule=deadline.rule,
+                due_on=deadline.due_on,
+                state=state,
+                met_on=deadline.met_on,
+                insurer_side=deadline.insurer_side,
+                announced=[],
+                next_check_on=next_check(deadline.due_on, []),
+            )
+        elif row.state == "OPEN" and (state != "OPEN" or row.due_on != deadline.due_on):
+            await CoverDeadline.filter(id=row.id, state="OPEN").update(
+                state=state,
+                due_on=deadline.due_on,
+                met_on=deadline.met_on,
+                next_check_on=next_check(deadline.due_on, list(row.announced)),
+            )
+
+
+async def lapse(cover: Cover, violation: Violation, now: datetime, actor: str) -> bool:
+    """ACTIVE -> LAPSED with the rule (compare-and-set). Call inside a transaction."""
+    lapse_data = {
+        "rule": violation.rule,
+        "message": violation.message,
+        "field": list(violation.field) if violation.field else None,
+    }
+    moved = await Cover.filter(id=cover.id, status=ACTIVE).update(status=LAPSED, lapse=lapse_data)
+    if moved != 1:
+        return False
+    cover.status, cover.lapse = LAPSED, lapse_data
+    # No cover, no deadlines: what was still open will never be swept.
+    await CoverDeadline.filter(cover_id=cover.id, state="OPEN").update(state="VOID")
+    await cover_events.record(
+        cover,
+        "cover.lapsed",
+        actor=actor,
+        now=now,
+        data={"rule": violation.rule, "cause": violation.message},
+    )
+    return True
+
+
+async def _active_cover(principal: Principal, cover_id: str) -> Cover:
+    if principal.partner_id is None:
+        raise DomainError("FORBIDDEN", "Cover facts are recorded by partner keys.")
+    cover = await Cover.filter(id=cover_id, partner_id=principal.partner_id).first()
+    if cover is None:
+        raise not_found("cover", cover_id, ("input", "coverId"))
+    if cover.status != ACTIVE:
+        raise DomainError(
+            "INVALID_STATE",
+            f"Cover {cover.id} is {cover.status}, not ACTIVE.",
+            ("input", "coverId"),
+        )
+    return cover
+
+
+async def _apply(
+    cover: Cover,
+    changes: dict[str, Any],
+    broken: list[Violation],
+    event: str,
+    data: dict[str, Any],
+    now: datetime,
+    actor: str,
+) -> Cover:
+    async with in_transaction():
+        moved = await Cover.filter(id=cover.id, status=ACTIVE).update(**changes)
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Cover {cover.id} changed meanwhile.", ("input", "coverId")
+            )
+        await cover.refresh_from_db()
+        await cover_events.record(cover, event, actor=actor, now=now, data=data, webhook=False)
+        if broken:
+            await lapse(cover, broken[0], now, actor)
+        await sync_deadlines(cover)
+    await cover.refresh_from_db()
+    return cover
+
+
+async def record_shipment_event(
+    principal: Principal, cover_id: str, kind: str, on: date, real_now: datetime
+) -> Cover:
+    """TR: LOADED on or after the purchase (TR-T0), UNLOADED by day 10 (TR-T1)."""
+    cover = await _active_cover(principal, cover_id)
+    if cover.product != "TRANSPORT_INVOICE":
+        raise DomainError(
+            "INVALID_STATE", "Shipment events are for transport covers.", ("input", "coverId")
+        )
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    bound_on = cover.bound_at.date()
+    if kind == "LOADED":
+        broken = [v for v in [rules.check_loading(bound_on, on)] if v]
+        changes: dict[str, Any] = {"loaded_on": on}
+    else:
+        if cover.loaded_on is not None and on < cover.loaded_on:
+            raise DomainError(
+                "INVALID_INPUT", "Unloading cannot be before loading.", ("input", "on")
+            )
+        broken = [v for v in [rules.check_unloading(bound_on, on)] if v]
+        changes = {"unloaded_on": on}
+    actor = cover_events.partner_actor(principal.partner_id or "")
+    return await _apply(
+        cover, changes, broken, f"shipment.{kind.lower()}", {"on": on.isoformat()}, now, actor
+    )
+
+
+async def record_invoice(
+    principal: Principal,
+    cover_id: str,
+    invoice: dict[str, Any],
+    issue: date,
+    due: date,
+    real_now: datetime,
+) -> Cover:
+    """TR: invoice issued by unloading + 30 (TR-T2), due by invoice + 90 (TR-T3)."""
+    cover = await _active_cover(principal, cover_id)
+    if cover.product != "TRANSPORT_INVOICE":
+        raise DomainError(
+            "INVALID_STATE", "The financed invoice is fixed by the quote.", ("input", "coverId")
+        )
+    if cover.unloaded_on is None:
+        raise DomainError(
+            "INVALID_STATE", "Record the unloading before the invoice.", ("input", "coverId")
+        )
+    if due < issue:
+        raise DomainError(
+            "INVALID_INPUT",
+            "The due date is before the issue date.",
+            ("input", "invoice", "dueDate"),
+        )
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    broken = rules.check_invoice(cover.unloaded_on, issue, due)
+    actor = cover_events.partner_actor(principal.partner_id or "")
+    return await _apply(
+        cover,
+        {"invoice": invoice, "invoice_number": invoice["number"]},
+        broken,
+        "invoice.recorded",
+        {"number": invoice["number"]},
+        now,
+        actor,
+    )
+
+
+def invoice_total(cover: Cover) -> Decimal | None:
+    invoice = cover.invoice
+    if not invoice:
+        return None
+    return Decimal(invoice["amount"]["amount"]) + Decimal(invoice["vat_amount"]["amount"])
+
+
+async def record_payment(
+    principal: Principal, cover_id: str, amount: Money, received_on: date, real_now: datetime
+) -> Cover:
+    """Adds to paidAmount; paid in full (invoice incl. VAT) -> SETTLED."""
+    cover = await _active_cover(principal, cover_id)
+    if amount.currency != cover.currency or amount.amount <= 0:
+        raise DomainError(
+            "INVALID_INPUT",
+            f"A payment is a positive amount in {cover.currency}.",
+            ("input", "amount"),
+        )
+    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    actor = cover_events.partner_actor(principal.partner_id or "")
+    async with in_transaction():
+        paid = cover.paid_amount + amount.amount
+        moved = await Cover.filter(
+            id=cover.id, status=ACTIVE, paid_amount=cover.paid_amount
+        ).update(paid_amount=paid)
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Cover {cover.id} changed meanwhile; retry.", ("input", "coverId")
+            )
+        await cover.refresh_from_db()
+        await cover_events.record(
+            cover,
+            "payment.recorded",
+            actor=actor,
+            now=now,
+            webhook=False,
+            data={"amount": str(amount.amount), "receivedOn": received_on.isoformat()},
+        )
+        total = invoice_total(cover)
+        if total is not None and paid >= total:
+            settled = await Cover.filter(id=cover.id, status=ACTIVE).update(status=SETTLED)
+            if settled:
+                cover.status = SETTLED
+                await cover_events.record(
+                    cover, "cover.settled", actor=actor, now=now, data={"cause": "paid in full"}
+                )
+                await CoverDeadline.filter(cover_id=cover.id, state="OPEN").update(
+                    state="MET", met_on=received_on
+                )
+    await cover.refresh_from_db()
+    return cover
