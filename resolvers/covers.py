@@ -11,7 +11,9 @@ import strawberry
 
 from domain.services import activation
 from domain.services import covers as cover_service
+from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import CoverDeadline as DeadlineRow
+from domain.store.claim_models import Incident as IncidentRow
 from domain.store.cover_models import Cover as CoverRow
 from domain.store.cover_models import CoverEvent as CoverEventRow
 from domain.store.cover_models import PaymentHold as HoldRow
@@ -90,8 +92,12 @@ def _deadline(row: DeadlineRow) -> Deadline:
     return Deadline(kind=row.kind, rule=row.rule, due_on=row.due_on, met=met, met_on=row.met_on)
 
 
-async def cover_out(row: CoverRow) -> Cover:
+async def cover_out(row: CoverRow, *, with_claim: bool = True) -> Cover:
+    from resolvers.claims import claim_out, incident_out  # claims map their cover here
+
     await row.fetch_related("quote", "payment_hold")
+    incidents = await IncidentRow.filter(cover_id=row.id).order_by("created_at")
+    claim_row = await ClaimRow.filter(cover_id=row.id).first() if with_claim else None
     deadline_rows = (
         await DeadlineRow.filter(cover_id=row.id).exclude(state="VOID").order_by("due_on", "kind")
     )
@@ -115,6 +121,8 @@ async def cover_out(row: CoverRow) -> Cover:
         if row.lapse
         else None,
         deadlines=[_deadline(d) for d in deadline_rows],
+        incidents=[incident_out(i) for i in incidents],
+        claim=await claim_out(claim_row, row) if claim_row else None,
         payment_hold=_hold(row.payment_hold),  # type: ignore[arg-type]
         signature_reference=row.signature_reference,
         financing_confirmed=row.financing_confirmed if row.product == "FINANCED_INVOICE" else None,

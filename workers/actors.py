@@ -46,3 +46,14 @@ async def capture_payment_hold(cover_id: str, outbox_id: str | None = None) -> N
 )
 async def release_payment_hold(cover_id: str, outbox_id: str | None = None) -> None:
     await JOBS["payment_hold.release"](cover_id)
+
+
+@dramatiq.actor(
+    actor_name="claim.calculate_indemnity",
+    broker=broker,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=60_000,
+)
+async def calculate_indemnity(claim_id: str, outbox_id: str | None = None) -> None:
+    await JOBS["claim.calculate_indemnity"](claim_id)

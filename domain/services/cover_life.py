@@ -33,8 +33,14 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def facts_of(cover: Cover) -> rules.CoverFacts:
+async def facts_of(cover: Cover) -> rules.CoverFacts:
+    from domain.store.claim_models import Claim, Incident
+
     invoice = cover.invoice or {}
+    incidents = await Incident.filter(cover_id=cover.id).order_by("declared_on")
+    claim = await Claim.filter(cover_id=cover.id).first()
+    insolvency = next((i.occurred_on for i in incidents if i.kind == "INSOLVENCY"), None)
+    declared = incidents[0].declared_on if incidents else None
     return rules.CoverFacts(
         product=cover.product,
         bound_on=cover.bound_at.date(),
@@ -46,6 +52,10 @@ def facts_of(cover: Cover) -> rules.CoverFacts:
         invoice_due_date=_date(invoice.get("due_date")),
         # A cover paid in full is SETTLED and its open deadlines are closed as met there.
         paid_in_full_on=None,
+        incident_declared_on=declared,
+        insolvency_on=insolvency,
+        claim_opened_on=claim.opened_on if claim else None,
+        notification_on=declared if cover.product == "FINANCED_INVOICE" else None,
     )
 
 
@@ -59,7 +69,7 @@ def next_check(due_on: date, announced: list[int]) -> date:
 async def sync_deadlines(cover: Cover) -> None:
     """Bring the cover's deadline rows in step with its facts. Call inside a transaction."""
     existing = {row.kind: row for row in await CoverDeadline.filter(cover_id=cover.id)}
-    for deadline in rules.deadlines(facts_of(cover)):
+    for deadline in rules.deadlines(await facts_of(cover)):
         state = "OPEN" if deadline.met is None else ("MET" if deadline.met else "MISSED")
         row = existing.get(deadline.kind)
         if row is None:

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from domain.rules.violations import Violation
 from domain.services import cover_events, cover_life
-from domain.store.claim_models import CoverDeadline
+from domain.store.claim_models import Claim, CoverDeadline
 from domain.store.cover_models import Cover
 
 
@@ -69,7 +69,16 @@ async def _miss(row: CoverDeadline, cover: Cover, now: datetime) -> None:
                 "flaggedToStaff": row.insurer_side,
             },
         )
-        if not row.insurer_side:
+        if row.rule == "FI-D1":
+            # FI-D1: documents missing after 30 days reject the claim, the cover stays.
+            rejection = {"rule": "FI-D1", "message": "Claim documents missing after 30 days."}
+            await Claim.filter(cover_id=cover.id, status="DOCUMENTS_PENDING").update(
+                status="REJECTED", rejection=rejection
+            )
+            await cover_events.record(
+                cover, "claim.rejected", actor=cover_events.SYSTEM, now=now, data={"rule": "FI-D1"}
+            )
+        elif not row.insurer_side:
             await cover_life.lapse(
                 cover,
                 Violation(row.rule, f"The {row.kind} deadline of {row.due_on} was missed."),

@@ -1,0 +1,143 @@
+"""declareIncident, openClaim, decideClaim, markIndemnityPaid, claim(id), and the
+Cover.incidents / Cover.claim fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from domain.services import claims as claim_service
+from domain.store.claim_models import Claim as ClaimRow
+from domain.store.claim_models import Incident as IncidentRow
+from domain.store.cover_models import Cover as CoverRow
+from resolvers.context import Info
+from resolvers.errors import run_mutation
+from resolvers.mappers import money_in
+from schema import inputs
+from schema.cover_types import (
+    Claim,
+    ClaimPayload,
+    ClaimStatus,
+    DocumentKind,
+    Incident,
+    IncidentKind,
+    IncidentPayload,
+    Indemnity,
+    IndemnityLine,
+)
+from schema.types import Money, RuleViolation
+
+
+def incident_out(row: IncidentRow) -> Incident:
+    return Incident(
+        id=row.id,  # type: ignore[arg-type]
+        kind=IncidentKind(row.kind),
+        unpaid_amount=Money(amount=row.unpaid_amount, currency=row.currency),
+        occurred_on=row.occurred_on,
+        declared_on=row.declared_on,
+        published=row.published,
+    )
+
+
+async def claim_out(row: ClaimRow, cover: CoverRow | None = None) -> Claim:
+    from resolvers.covers import cover_out  # covers map their claim with this module
+
+    cover = cover or await CoverRow.get(id=row.cover_id)  # type: ignore[attr-defined]
+    currency = cover.currency
+    indemnity = None
+    if row.indemnity_amount is not None and row.calculated_at is not None:
+        indemnity = Indemnity(
+            amount=Money(amount=row.indemnity_amount, currency=currency),
+            lines=[
+                IndemnityLine(
+                    label=line["label"],
+                    amount=Money(amount=Decimal(line["amount"]), currency=currency),
+                    rule=line.get("rule"),
+                )
+                for line in row.indemnity_lines or []
+            ],
+            calculated_at=row.calculated_at,
+        )
+    return Claim(
+        id=row.id,  # type: ignore[arg-type]
+        cover=await cover_out(cover, with_claim=False),
+        status=ClaimStatus(row.status),
+        opened_on=row.opened_on,
+        missing_documents=[
+            DocumentKind(kind) for kind in await claim_service.missing_documents(cover)
+        ]
+        if row.status == "DOCUMENTS_PENDING"
+        else [],
+        documents_due_on=row.documents_due_on,
+        expected_decision_on=row.expected_decision_on,
+        indemnity=indemnity,
+        payable_by=row.payable_by,
+        paid_on=row.paid_on,
+        rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
+        if row.rejection
+        else None,
+    )
+
+
+async def declare_incident(info: Info, input: inputs.DeclareIncidentInput) -> IncidentPayload:
+    from resolvers.covers import cover_out
+
+    async def body() -> dict[str, Any]:
+        incident, cover = await claim_service.declare_incident(
+            info.context.principal,
+            str(input.cover_id),
+            input.kind.value,
+            money_in(input.unpaid_amount),
+            input.occurred_on,
+            info.context.now,
+        )
+        return {"incident": incident_out(incident), "cover": await cover_out(cover)}
+
+    return await run_mutation(info, IncidentPayload, body)
+
+
+async def open_claim(info: Info, input: inputs.OpenClaimInput) -> ClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await claim_service.open_claim(
+            info.context.principal, str(input.cover_id), info.context.now
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, ClaimPayload, body)
+
+
+async def decide_claim(info: Info, input: inputs.DecideClaimInput) -> ClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await claim_service.decide_claim(
+            info.context.principal,
+            str(input.claim_id),
+            input.decision.value,
+            input.reason,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, ClaimPayload, body)
+
+
+async def mark_indemnity_paid(info: Info, input: inputs.MarkIndemnityPaidInput) -> ClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await claim_service.mark_indemnity_paid(
+            info.context.principal, str(input.claim_id), input.paid_on, info.context.now
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, ClaimPayload, body)
+
+
+async def claim(info: Info, id: strawberry.ID) -> Claim | None:
+    row = await ClaimRow.get_or_none(id=str(id))
+    if row is None:
+        return None
+    cover = await CoverRow.get(id=row.cover_id)  # type: ignore[attr-defined]
+    principal = info.context.principal
+    if not principal.is_staff and cover.partner_id != principal.partner_id:  # type: ignore[attr-defined]
+        return None
+    return await claim_out(row, cover)
