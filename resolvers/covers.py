@@ -20,7 +20,7 @@ from domain.store.cover_models import PaymentHold as HoldRow
 from resolvers.context import Info
 from resolvers.errors import run_mutation
 from resolvers.mappers import money_out, quote_out
-from resolvers.pending import page_size
+from resolvers.pagination import page_size
 from schema import inputs
 from schema.cover_types import (
     Cover,

@@ -11,7 +11,7 @@ from domain.services import webhook_endpoints as endpoint_service
 from domain.store import webhook_models as rows
 from resolvers.context import Info
 from resolvers.errors import run_mutation
-from resolvers.pending import page_size
+from resolvers.pagination import page_size
 from schema.inputs import RegisterWebhookEndpointInput
 from schema.types import PageInfo
 from schema.webhook_types import (

@@ -15,7 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers import cover_life, pending, quotes, test_clocks, webhooks
+from resolvers import claims as claim_resolvers
+from resolvers import cover_life, documents, quotes, test_clocks, webhooks
 from resolvers import covers as cover_resolvers
 from resolvers.context import Info
 from schema import inputs
@@ -54,6 +55,8 @@ class Query:
             return await quotes.quote(info, id)
         if str(id).startswith("clk_"):
             return await test_clocks.test_clock(info, id)
+        if str(id).startswith("clm_"):
+            return await claim_resolvers.claim(info, id)
         if str(id).startswith("cov_"):
             return await cover_resolvers.cover(info, id)
         return None
@@ -83,7 +86,7 @@ class Query:
 
     @strawberry.field
     async def claim(self, info: Info, id: strawberry.ID) -> Claim | None:
-        return await pending.claim(info, id)
+        return await claim_resolvers.claim(info, id)
 
     @strawberry.field
     async def test_clock(self, info: Info, id: strawberry.ID) -> TestClock | None:
@@ -138,17 +141,17 @@ class Mutation:
     async def declare_incident(
         self, info: Info, input: inputs.DeclareIncidentInput
     ) -> IncidentPayload:
-        return await pending.refuse(info, "declareIncident", IncidentPayload)
+        return await claim_resolvers.declare_incident(info, input)
 
     @strawberry.mutation
     async def open_claim(self, info: Info, input: inputs.OpenClaimInput) -> ClaimPayload:
-        return await pending.refuse(info, "openClaim", ClaimPayload)
+        return await claim_resolvers.open_claim(info, input)
 
     @strawberry.mutation
     async def submit_document(
         self, info: Info, input: inputs.SubmitDocumentInput
     ) -> DocumentPayload:
-        return await pending.refuse(info, "submitDocument", DocumentPayload)
+        return await documents.submit_document(info, input)
 
     @strawberry.mutation
     async def decide_feasibility(
@@ -158,13 +161,13 @@ class Mutation:
 
     @strawberry.mutation
     async def decide_claim(self, info: Info, input: inputs.DecideClaimInput) -> ClaimPayload:
-        return await pending.refuse(info, "decideClaim", ClaimPayload)
+        return await claim_resolvers.decide_claim(info, input)
 
     @strawberry.mutation
     async def mark_indemnity_paid(
         self, info: Info, input: inputs.MarkIndemnityPaidInput
     ) -> ClaimPayload:
-        return await pending.refuse(info, "markIndemnityPaid", ClaimPayload)
+        return await claim_resolvers.mark_indemnity_paid(info, input)
 
     @strawberry.mutation
     async def create_test_clock(

@@ -208,8 +208,13 @@ class Cover(Node):
     deadlines: list[Deadline] = strawberry.field(default_factory=list)
     incidents: list[Incident] = strawberry.field(default_factory=list)
     claim: Claim | None = None
-    documents: list[Document] = strawberry.field(default_factory=list)
     paid_amount: Money = strawberry.field(description="Total received from the buyer so far.")
+
+    @strawberry.field
+    async def documents(self) -> list[Document]:
+        from resolvers.documents import cover_documents  # resolvers import these types
+
+        return await cover_documents(str(self.id))
 
     @strawberry.field
     async def events(

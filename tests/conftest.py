@@ -185,10 +185,12 @@ class GraphQLClient:
 
 
 @pytest.fixture
-def app_settings(sqlite_db: str, redis_url: str) -> Any:
+def app_settings(sqlite_db: str, redis_url: str, tmp_path: Path) -> Any:
     from tradecover.settings import Settings
 
-    return Settings(env="test", database_url=sqlite_db, redis_url=redis_url)
+    return Settings(
+        env="test", database_url=sqlite_db, redis_url=redis_url, data_dir=tmp_path / "var"
+    )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from domain.services.gateways import registry
 from domain.services.gateways.card import CardGateway
 from domain.services.gateways.factory import card_gateway
 from tradecover.settings import Settings
+from tradecover.storage_wiring import configure_storage
 
 
 def configure_gateways(settings: Settings) -> None:
@@ -22,5 +23,6 @@ def configure_process(settings: Settings) -> None:
     from workers.relay import send_to_broker  # imports the broker: Redis from settings
 
     configure_gateways(settings)
+    configure_storage(settings)
     outbox.set_sender(send_to_broker)
     faults.configure(faults.parse(settings.fault_pauses), settings.fault_marker_dir)

@@ -69,7 +69,7 @@ async def test_graphiql_is_not_served_outside_dev(api):
 
 @pytest.mark.parametrize(("requested", "expected"), [(1000, 100), (100, 100), (0, 1), (None, 50)])
 def test_page_size_is_capped_at_100(requested, expected):
-    from resolvers.pending import page_size
+    from resolvers.pagination import page_size
 
     assert page_size(requested) == expected
 

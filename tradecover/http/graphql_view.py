@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -54,6 +55,33 @@ def is_mutation(query: str | None, operation_name: str | None) -> bool:
     if operation_name is None and len(operations) == 1:
         return next(iter(operations.values())) == OperationType.MUTATION
     return operations.get(operation_name) == OperationType.MUTATION
+
+
+def _file_sha256(file: Any) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1 << 20), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+async def hashable_variables(value: Any) -> Any:
+    """Multipart uploads stand in the request hash by name, type and content hash, so the
+    same key with another file's content is a different body (IDEMPOTENCY_KEY_REUSED)."""
+    if isinstance(value, UploadFile):
+        return {
+            "__upload__": {
+                "filename": value.filename,
+                "contentType": value.content_type,
+                "sha256": await asyncio.to_thread(_file_sha256, value.file),
+            }
+        }
+    if isinstance(value, dict):
+        return {k: await hashable_variables(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [await hashable_variables(v) for v in value]
+    return value
 
 
 def request_hash(query: str | None, variables: Any, operation_name: str | None) -> str:
@@ -109,7 +137,9 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
             return await run()
         principal = context.principal.id
         digest = request_hash(
-            request_data.query, request_data.variables, request_data.operation_name
+            request_data.query,
+            await hashable_variables(request_data.variables),
+            request_data.operation_name,
         )
         give_up_at = time.monotonic() + self.idempotency_wait_seconds
         while True:
