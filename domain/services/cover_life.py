@@ -94,6 +94,14 @@ async def sync_deadlines(cover: Cover) -> None:
             )
 
 
+async def _close_open_deadlines(cover_id: str, **changes: Any) -> None:
+    """Select by cover first: a filter on (cover, state) lets SQLite's planner pick the
+    (state, next_check_on) index and scan every open deadline of every cover."""
+    ids = await CoverDeadline.filter(cover_id=cover_id).values_list("id", flat=True)
+    if ids:
+        await CoverDeadline.filter(id__in=list(ids), state="OPEN").update(**changes)
+
+
 async def lapse(cover: Cover, violation: Violation, now: datetime, actor: str) -> bool:
     """ACTIVE -> LAPSED with the rule (compare-and-set). Call inside a transaction."""
     lapse_data = {
@@ -106,7 +114,7 @@ async def lapse(cover: Cover, violation: Violation, now: datetime, actor: str) -
         return False
     cover.status, cover.lapse = LAPSED, lapse_data
     # No cover, no deadlines: what was still open will never be swept.
-    await CoverDeadline.filter(cover_id=cover.id, state="OPEN").update(state="VOID")
+    await _close_open_deadlines(cover.id, state="VOID")
     await cover_events.record(
         cover,
         "cover.lapsed",
@@ -267,8 +275,6 @@ async def record_payment(
                 await cover_events.record(
                     cover, "cover.settled", actor=actor, now=now, data={"cause": "paid in full"}
                 )
-                await CoverDeadline.filter(cover_id=cover.id, state="OPEN").update(
-                    state="MET", met_on=received_on
-                )
+                await _close_open_deadlines(cover.id, state="MET", met_on=received_on)
     await cover.refresh_from_db()
     return cover
