@@ -22,7 +22,7 @@ from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Document, Incident
-from domain.store.cover_models import Cover
+from domain.store.cover_models import Cover, CoverEvent
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 
@@ -215,8 +215,14 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     incident = await Incident.filter(cover_id=cover.id).order_by("created_at").first()
     if cover.product == "FINANCED_INVOICE":
         unpaid = incident.unpaid_amount if incident else Decimal("0")
+        # FI-C3: recoveries are what the buyer paid after the unpaid amount was declared.
+        after = incident.created_at if incident else claim.created_at
+        payments = await CoverEvent.filter(
+            cover_id=cover.id, type="payment.recorded", occurred_at__gte=after
+        )
+        recovered = sum((Decimal(str(p.data["amount"])) for p in payments), Decimal("0"))
         result = indemnity_rules.fi_indemnity(
-            unpaid, cover.paid_amount, cover.insured_amount, cover.coverage_percent
+            unpaid, recovered, cover.insured_amount, cover.coverage_percent
         )
     else:
         invoice = cover.invoice or {}

@@ -236,11 +236,29 @@ def invoice_total(cover: Cover) -> Decimal | None:
     return Decimal(invoice["amount"]["amount"]) + Decimal(invoice["vat_amount"]["amount"])
 
 
+#: Statuses in which a payment from the buyer can still arrive.
+PAYABLE_STATUSES = (ACTIVE, "DEFAULTED", "IN_CLAIM", "INDEMNIFIED")
+
+
 async def record_payment(
     principal: Principal, cover_id: str, amount: Money, received_on: date, real_now: datetime
 ) -> Cover:
-    """Adds to paidAmount; paid in full (invoice incl. VAT) -> SETTLED."""
-    cover = await _active_cover(principal, cover_id)
+    """Adds to paidAmount. ACTIVE and paid in full (invoice incl. VAT) -> SETTLED. During
+    a claim the indemnity is recalculated (LIFECYCLE 5). After the indemnity was paid it
+    is a recovery shared by coverage percentage (FI-R1), webhook recovery.recorded."""
+    from domain.rules.indemnity import recovery_split
+    from domain.services import outbox
+    from domain.store.claim_models import Claim
+
+    if principal.partner_id is None:
+        raise DomainError("FORBIDDEN", "Payments are recorded by partner keys.")
+    cover = await Cover.filter(id=cover_id, partner_id=principal.partner_id).first()
+    if cover is None:
+        raise not_found("cover", cover_id, ("input", "coverId"))
+    if cover.status not in PAYABLE_STATUSES:
+        raise DomainError(
+            "INVALID_STATE", f"Cover {cover.id} is {cover.status}.", ("input", "coverId")
+        )
     if amount.currency != cover.currency or amount.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",
@@ -248,27 +266,44 @@ async def record_payment(
             ("input", "amount"),
         )
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
-    actor = cover_events.partner_actor(principal.partner_id or "")
+    actor = cover_events.partner_actor(principal.partner_id)
+    messages = []
     async with in_transaction():
         paid = cover.paid_amount + amount.amount
         moved = await Cover.filter(
-            id=cover.id, status=ACTIVE, paid_amount=cover.paid_amount
+            id=cover.id, status=cover.status, paid_amount=cover.paid_amount
         ).update(paid_amount=paid)
         if moved != 1:
             raise DomainError(
                 "INVALID_STATE", f"Cover {cover.id} changed meanwhile; retry.", ("input", "coverId")
             )
         await cover.refresh_from_db()
-        await cover_events.record(
-            cover,
-            "payment.recorded",
-            actor=actor,
-            now=now,
-            webhook=False,
-            data={"amount": str(amount.amount), "receivedOn": received_on.isoformat()},
-        )
+        data = {"amount": str(amount.amount), "receivedOn": received_on.isoformat()}
+        claim = await Claim.filter(cover_id=cover.id).first()
+        if cover.status == "INDEMNIFIED":
+            insurer, insured = recovery_split(amount.amount, cover.coverage_percent)
+            await cover_events.record(
+                cover,
+                "recovery.recorded",
+                actor=actor,
+                now=now,
+                data={
+                    **data,
+                    "insurerShare": str(insurer),
+                    "insuredShare": str(insured),
+                    "rule": "FI-R1",
+                },
+            )
+        else:
+            await cover_events.record(
+                cover, "payment.recorded", actor=actor, now=now, webhook=False, data=data
+            )
+        if claim is not None and claim.status not in ("PAID", "REJECTED"):
+            messages.append(
+                await outbox.enqueue("claim.calculate_indemnity", {"claim_id": claim.id}, now)
+            )
         total = invoice_total(cover)
-        if total is not None and paid >= total:
+        if cover.status == ACTIVE and total is not None and paid >= total:
             settled = await Cover.filter(id=cover.id, status=ACTIVE).update(status=SETTLED)
             if settled:
                 cover.status = SETTLED
@@ -276,5 +311,6 @@ async def record_payment(
                     cover, "cover.settled", actor=actor, now=now, data={"cause": "paid in full"}
                 )
                 await _close_open_deadlines(cover.id, state="MET", met_on=received_on)
+    await outbox.publish(messages, now)
     await cover.refresh_from_db()
     return cover

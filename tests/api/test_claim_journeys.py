@@ -208,3 +208,77 @@ async def test_tr_journey_stage_1_published_then_claim_to_paid(
         PAID, {"input": {"claimId": claim["id"], "paidOn": today.isoformat()}}, key=staff
     )
     assert paid["data"]["markIndemnityPaid"]["claim"]["cover"]["status"] == "INDEMNIFIED"
+
+
+async def test_fi_c3_payment_during_the_claim_recalculates_and_after_payment_is_a_recovery(
+    api, jobs, storage, make_partner, make_staff
+):
+    """FI-C3 recomputed with a recovery before payment; FI-R1 90/10 after it."""
+    from domain.services import claims
+    from domain.store.cover_models import CoverEvent
+
+    key = await make_partner()
+    staff = await make_staff()
+    request = fi_input()
+    request["financing"]["financedAmount"]["amount"] = "12100.00"
+    qid = await quote_id(api, key, request)
+    cover_id = (await bind(api, key, quoteId=qid, signatureReference="env"))["cover"]["id"]
+    await jobs.run_all()
+    await api.execute(
+        CONFIRM_FINANCING, {"input": {"coverId": cover_id, "financed": True}}, key=key
+    )
+    declared = await api.execute(
+        DECLARE,
+        {
+            "input": {
+                "coverId": cover_id,
+                "kind": "NON_PAYMENT",
+                "occurredOn": "2027-01-22",
+                "unpaidAmount": {"amount": "12100.00", "currency": "EUR"},
+            }
+        },
+        key=key,
+    )
+    claim_id = declared["data"]["declareIncident"]["cover"]["claim"]["id"]
+    for kind in ("INVOICE", "ACCOUNT_STATEMENT"):
+        await submit(key, cover_id, kind)
+    await claims.calculate_indemnity(claim_id, datetime.now(UTC))
+    payment = (
+        "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) "
+        "{ cover { status paidAmount { amount } } userErrors { code } } }"
+    )
+    body = await api.execute(
+        payment,
+        {
+            "input": {
+                "coverId": cover_id,
+                "receivedOn": "2027-02-01",
+                "amount": {"amount": "1000.00", "currency": "EUR"},
+            }
+        },
+        key=key,
+    )
+    assert body["data"]["recordPayment"]["cover"]["status"] == "IN_CLAIM"
+    assert "claim.calculate_indemnity" in jobs.names()
+    await jobs.run_all()
+    claim = (await api.execute(CLAIM, {"id": claim_id}, key=key))["data"]["claim"]
+    # 90% x min(12,100.00 - 1,000.00, 12,100.00) = 9,990.00
+    assert claim["indemnity"]["amount"]["amount"] == "9990.00"
+
+    await api.execute(DECIDE, {"input": {"claimId": claim_id, "decision": "APPROVE"}}, key=staff)
+    await api.execute(PAID, {"input": {"claimId": claim_id, "paidOn": "2027-03-01"}}, key=staff)
+    after = await api.execute(
+        payment,
+        {
+            "input": {
+                "coverId": cover_id,
+                "receivedOn": "2027-04-01",
+                "amount": {"amount": "500.05", "currency": "EUR"},
+            }
+        },
+        key=key,
+    )
+    assert after["data"]["recordPayment"]["cover"]["status"] == "INDEMNIFIED"
+    recovery = await CoverEvent.get(cover_id=cover_id, type="recovery.recorded")
+    # FI-R1: 500.05 shared 90/10 -> 450.05 (450.045 half-up) to the insurer, 50.00 insured
+    assert (recovery.data["insurerShare"], recovery.data["insuredShare"]) == ("450.05", "50.00")
