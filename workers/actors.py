@@ -57,3 +57,8 @@ async def release_payment_hold(cover_id: str, outbox_id: str | None = None) -> N
 )
 async def calculate_indemnity(claim_id: str, outbox_id: str | None = None) -> None:
     await JOBS["claim.calculate_indemnity"](claim_id)
+
+
+@dramatiq.actor(actor_name="deadlines.sweep", broker=broker, max_retries=3)
+async def sweep_deadlines(outbox_id: str | None = None) -> None:
+    await JOBS["deadlines.sweep"]()

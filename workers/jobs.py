@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.services import activation, claims, heartbeat, holds
+from domain.services import activation, claims, deadline_sweep, heartbeat, holds
 
 
 async def _heartbeat(source: str, outbox_id: str) -> Any:
@@ -30,10 +30,16 @@ async def _indemnity(claim_id: str, outbox_id: str | None = None) -> Any:
     return await claims.calculate_indemnity(claim_id, datetime.now(UTC))
 
 
+async def _sweep(outbox_id: str | None = None) -> Any:
+    """Idempotent: every change it makes is a compare-and-set on the deadline row."""
+    return await deadline_sweep.sweep(datetime.now(UTC))
+
+
 JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
     "system.heartbeat": _heartbeat,
     "cover.confirm_feasibility": _confirm,
     "payment_hold.capture": _capture,
     "payment_hold.release": _release,
     "claim.calculate_indemnity": _indemnity,
+    "deadlines.sweep": _sweep,
 }

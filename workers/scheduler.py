@@ -13,7 +13,9 @@ import signal
 import time
 from datetime import UTC, datetime
 
-from domain.services import activation, deadline_sweep, heartbeat, holds, idempotency
+from tortoise.transactions import in_transaction
+
+from domain.services import activation, heartbeat, holds, idempotency, outbox
 from domain.store.database import close_db, init_db
 from tradecover.settings import get_settings
 from tradecover.wiring import configure_process
@@ -27,11 +29,12 @@ async def tick(now: datetime, *, heartbeat_due: bool) -> int:
     if heartbeat_due:
         await heartbeat.request_heartbeat("scheduler", now)
         await idempotency.purge_expired(now)
+        # LIFECYCLE 4: deadlines announced, missed, lapsed, by the `deadlines.sweep` actor.
+        async with in_transaction():
+            await outbox.enqueue("deadlines.sweep", {}, now)
     # LIFECYCLE 2: confirmation windows that closed; card authorisations that lapsed.
     await activation.expire_confirmation_windows(now)
     await holds.expire_holds(now)
-    # LIFECYCLE 4: deadlines announced, missed, lapsed (indexed on the day to look).
-    await deadline_sweep.sweep(now)
     published = await relay(now)
     await webhook_actors.requeue_due_webhooks(now)
     return published
