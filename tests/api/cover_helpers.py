@@ -51,3 +51,13 @@ async def cover(api: Any, key: str, cover_id: str) -> dict[str, Any]:
 
 def event_types(cover: dict[str, Any]) -> list[str]:
     return [edge["node"]["type"] for edge in cover["events"]["edges"]]
+
+
+async def create_clock(api: Any, key: str, frozen_time: str = "2026-11-23T09:00:00+00:00") -> str:
+    """A sandbox test clock; returns its id."""
+    body = await api.execute(
+        "mutation($t: DateTime!) { createTestClock(input: {frozenTime: $t}) { testClock { id } } }",
+        {"t": frozen_time},
+        key=key,
+    )
+    return str(body["data"]["createTestClock"]["testClock"]["id"])

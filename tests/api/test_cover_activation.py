@@ -15,6 +15,7 @@ from tests.api.cover_helpers import (
     DECIDE,
     bind,
     cover,
+    create_clock,
     event_types,
     quote_id,
 )
@@ -169,12 +170,7 @@ async def test_ineligible_expired_and_foreign_quotes_are_refused(api, jobs, make
         ("NOT_FOUND", ["input", "quoteId"])
     ]
 
-    clock = await api.execute(
-        'mutation { createTestClock(input: {frozenTime: "2026-11-23T08:00:00+00:00"}) '
-        "{ testClock { id } } }",
-        key=key,
-    )
-    clock_id = clock["data"]["createTestClock"]["testClock"]["id"]
+    clock_id = await create_clock(api, key, "2026-11-23T08:00:00+00:00")
     on_clock = fi_input(testClockId=clock_id)
     del on_clock["requestDate"]
     clocked = await quote_id(api, key, on_clock)
@@ -240,12 +236,7 @@ async def test_u4_staff_approval_activates_and_captures(api, jobs, make_partner,
 
 async def test_u4_referral_window_expiry_on_a_test_clock_releases_the_hold(api, jobs, make_partner):
     key = await make_partner(kind="freight_exchange")
-    clock = await api.execute(
-        'mutation { createTestClock(input: {frozenTime: "2026-11-23T08:00:00+00:00"}) '
-        "{ testClock { id } } }",
-        key=key,
-    )
-    clock_id = clock["data"]["createTestClock"]["testClock"]["id"]
+    clock_id = await create_clock(api, key, "2026-11-23T08:00:00+00:00")
     request = tr_input(testClockId=clock_id)
     del request["requestDate"]
     request["shipment"]["guaranteedAmount"]["amount"] = "30000.00"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.api.cover_helpers import bind, cover, event_types, quote_id
+from tests.api.cover_helpers import bind, cover, create_clock, event_types, quote_id
 from tests.builders import tr_input
 
 START = date(2026, 11, 23)
@@ -34,12 +34,7 @@ ADVANCE = (
 
 
 async def active_tr_cover(api, jobs, key):
-    clock = await api.execute(
-        'mutation { createTestClock(input: {frozenTime: "2026-11-23T09:00:00+00:00"}) '
-        "{ testClock { id } } }",
-        key=key,
-    )
-    clock_id = clock["data"]["createTestClock"]["testClock"]["id"]
+    clock_id = await create_clock(api, key, "2026-11-23T09:00:00+00:00")
     request = tr_input(testClockId=clock_id)
     del request["requestDate"]
     qid = await quote_id(api, key, request)
@@ -181,12 +176,7 @@ async def test_fi_n1_active_cover_lapses_when_not_notified_by_due_plus_60(api, j
     from tests.builders import fi_input
 
     key = await make_partner()
-    clock = await api.execute(
-        'mutation { createTestClock(input: {frozenTime: "2026-11-23T09:00:00+00:00"}) '
-        "{ testClock { id } } }",
-        key=key,
-    )
-    clock_id = clock["data"]["createTestClock"]["testClock"]["id"]
+    clock_id = await create_clock(api, key, "2026-11-23T09:00:00+00:00")
     request = fi_input(testClockId=clock_id)
     del request["requestDate"]
     qid = await quote_id(api, key, request)
