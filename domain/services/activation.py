@@ -159,6 +159,26 @@ async def _decline(cover: Cover, reason: str, now: datetime, actor: str) -> list
     return []
 
 
+async def _answered(
+    cover: Cover,
+    event_type: str,
+    *,
+    accepted: bool,
+    decline_reason: str,
+    cause: str | None,
+    actor: str,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Records an answer (staff on feasibility, the platform on financing), then activates
+    the cover if nothing else is awaited, or declines it. Call inside a transaction."""
+    await cover_events.record(
+        cover, event_type, actor=actor, now=now, data={"cause": cause or ""}, webhook=False
+    )
+    if accepted:
+        return await _activate_if_ready(cover, now, actor)
+    return await _decline(cover, decline_reason, now, actor)
+
+
 async def _pending_cover_for(principal: Principal, cover_id: str) -> Cover:
     query = Cover.filter(id=cover_id)
     if not principal.is_staff:
@@ -196,20 +216,15 @@ async def decide_feasibility_by_staff(
                 "INVALID_STATE", f"Cover {cover.id} was decided meanwhile.", ("input", "coverId")
             )
         cover.feasibility = outcome
-        await cover_events.record(
+        messages += await _answered(
             cover,
             f"cover.feasibility_{outcome.lower()}",
+            accepted=approve,
+            decline_reason=f"U-4: declined by the insurer. {reason or ''}".strip(),
+            cause=reason,
             actor=actor,
             now=now,
-            data={"cause": reason or ""},
-            webhook=False,
         )
-        if approve:
-            messages += await _activate_if_ready(cover, now, actor)
-        else:
-            messages += await _decline(
-                cover, f"U-4: declined by the insurer. {reason or ''}".strip(), now, actor
-            )
     await outbox.publish(messages, now)
     await cover.refresh_from_db()
     return cover
@@ -246,23 +261,15 @@ async def confirm_financing(
                 "INVALID_STATE", f"Cover {cover.id} changed meanwhile.", ("input", "coverId")
             )
         cover.financing_confirmed = financed
-        await cover_events.record(
+        messages += await _answered(
             cover,
             "cover.financing_confirmed" if financed else "cover.financing_refused",
+            accepted=financed,
+            decline_reason=f"FI-A1: financing refused by the platform. {reason or ''}".strip(),
+            cause=reason,
             actor=actor,
             now=now,
-            data={"cause": reason or ""},
-            webhook=False,
         )
-        if financed:
-            messages += await _activate_if_ready(cover, now, actor)
-        else:
-            messages += await _decline(
-                cover,
-                f"FI-A1: financing refused by the platform. {reason or ''}".strip(),
-                now,
-                actor,
-            )
     await outbox.publish(messages, now)
     await cover.refresh_from_db()
     return cover

@@ -14,15 +14,17 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.rules import deadlines as rules
+from domain.rules.indemnity import recovery_split
 from domain.rules.money import Money
 from domain.rules.violations import Violation
-from domain.services import cover_events
+from domain.services import cover_events, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
-from domain.store.claim_models import CoverDeadline
+from domain.store.claim_models import Claim, CoverDeadline, Incident
 from domain.store.cover_models import Cover
 from domain.store.ids import new_id
+from domain.store.models import OutboxMessage
 
 ACTIVE, LAPSED, SETTLED = "ACTIVE", "LAPSED", "SETTLED"
 #: Days before a due date on which deadline.approaching is sent (LIFECYCLE 4, config).
@@ -34,8 +36,6 @@ def _date(value: str | None) -> date | None:
 
 
 async def facts_of(cover: Cover) -> rules.CoverFacts:
-    from domain.store.claim_models import Claim, Incident
-
     invoice = cover.invoice or {}
     incidents = await Incident.filter(cover_id=cover.id).order_by("declared_on")
     claim = await Claim.filter(cover_id=cover.id).first()
@@ -246,10 +246,6 @@ async def record_payment(
     """Adds to paidAmount. ACTIVE and paid in full (invoice incl. VAT) -> SETTLED. During
     a claim the indemnity is recalculated (LIFECYCLE 5). After the indemnity was paid it
     is a recovery shared by coverage percentage (FI-R1), webhook recovery.recorded."""
-    from domain.rules.indemnity import recovery_split
-    from domain.services import outbox
-    from domain.store.claim_models import Claim
-
     if principal.partner_id is None:
         raise DomainError("FORBIDDEN", "Payments are recorded by partner keys.")
     cover = await Cover.filter(id=cover_id, partner_id=principal.partner_id).first()
@@ -267,7 +263,7 @@ async def record_payment(
         )
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.partner_actor(principal.partner_id)
-    messages = []
+    messages: list[OutboxMessage] = []
     async with in_transaction():
         paid = cover.paid_amount + amount.amount
         moved = await Cover.filter(
