@@ -59,16 +59,17 @@ async def submit(key: str, cover_id: str, kind: str) -> None:
     )
 
 
-async def test_fi_journey_from_quote_to_paid(api, jobs, storage, make_partner, make_staff):
-    key = await make_partner()
-    staff = await make_staff()
-    qid = await quote_id(api, key, fi_input())
+async def fi_cover_with_non_payment(api, jobs, key: str, financed: str) -> tuple[str, dict]:
+    """An active FI cover (financed amount as given) whose 12,100.00 non-payment is
+    declared (FI-N1: the claim opens at once). Returns the cover id and the answer."""
+    request = fi_input()
+    request["financing"]["financedAmount"]["amount"] = financed
+    qid = await quote_id(api, key, request)
     cover_id = (await bind(api, key, quoteId=qid, signatureReference="env"))["cover"]["id"]
     await jobs.run_all()
     await api.execute(
         CONFIRM_FINANCING, {"input": {"coverId": cover_id, "financed": True}}, key=key
     )
-
     declared = await api.execute(
         DECLARE,
         {
@@ -81,6 +82,13 @@ async def test_fi_journey_from_quote_to_paid(api, jobs, storage, make_partner, m
         },
         key=key,
     )
+    return cover_id, declared
+
+
+async def test_fi_journey_from_quote_to_paid(api, jobs, storage, make_partner, make_staff):
+    key = await make_partner()
+    staff = await make_staff()
+    cover_id, declared = await fi_cover_with_non_payment(api, jobs, key, "9000.00")
     payload = declared["data"]["declareIncident"]
     assert payload["userErrors"] == []
     claim = payload["cover"]["claim"]
@@ -219,26 +227,7 @@ async def test_fi_c3_payment_during_the_claim_recalculates_and_after_payment_is_
 
     key = await make_partner()
     staff = await make_staff()
-    request = fi_input()
-    request["financing"]["financedAmount"]["amount"] = "12100.00"
-    qid = await quote_id(api, key, request)
-    cover_id = (await bind(api, key, quoteId=qid, signatureReference="env"))["cover"]["id"]
-    await jobs.run_all()
-    await api.execute(
-        CONFIRM_FINANCING, {"input": {"coverId": cover_id, "financed": True}}, key=key
-    )
-    declared = await api.execute(
-        DECLARE,
-        {
-            "input": {
-                "coverId": cover_id,
-                "kind": "NON_PAYMENT",
-                "occurredOn": "2027-01-22",
-                "unpaidAmount": {"amount": "12100.00", "currency": "EUR"},
-            }
-        },
-        key=key,
-    )
+    cover_id, declared = await fi_cover_with_non_payment(api, jobs, key, "12100.00")
     claim_id = declared["data"]["declareIncident"]["cover"]["claim"]["id"]
     for kind in ("INVOICE", "ACCOUNT_STATEMENT"):
         await submit(key, cover_id, kind)
