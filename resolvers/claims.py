@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from domain.services import claims as claim_service
+from domain.services import service_disputes
 from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import Incident as IncidentRow
 from domain.store.cover_models import Cover as CoverRow
@@ -26,6 +27,7 @@ from schema.cover_types import (
     IncidentPayload,
     Indemnity,
     IndemnityLine,
+    ServiceDispute,
 )
 from schema.types import Money, RuleViolation
 
@@ -38,6 +40,14 @@ def incident_out(row: IncidentRow) -> Incident:
         occurred_on=row.occurred_on,
         declared_on=row.declared_on,
         published=row.published,
+        dispute=ServiceDispute(
+            raised_on=row.dispute_raised_on,
+            reason=row.dispute_reason or "",
+            resolved_on=row.dispute_resolved_on,
+            conforming=row.dispute_conforming,
+        )
+        if row.dispute_raised_on is not None
+        else None,
     )
 
 
@@ -91,6 +101,42 @@ async def declare_incident(info: Info, input: inputs.DeclareIncidentInput) -> In
             input.kind.value,
             money_in(input.unpaid_amount),
             input.occurred_on,
+            info.context.now,
+        )
+        return {"incident": incident_out(incident), "cover": await cover_out(cover)}
+
+    return await run_mutation(info, IncidentPayload, body)
+
+
+async def record_service_dispute(
+    info: Info, input: inputs.RecordServiceDisputeInput
+) -> IncidentPayload:
+    from resolvers.covers import cover_out
+
+    async def body() -> dict[str, Any]:
+        incident, cover = await service_disputes.record_service_dispute(
+            info.context.principal,
+            str(input.cover_id),
+            input.raised_on,
+            input.reason,
+            info.context.now,
+        )
+        return {"incident": incident_out(incident), "cover": await cover_out(cover)}
+
+    return await run_mutation(info, IncidentPayload, body)
+
+
+async def resolve_service_dispute(
+    info: Info, input: inputs.ResolveServiceDisputeInput
+) -> IncidentPayload:
+    from resolvers.covers import cover_out
+
+    async def body() -> dict[str, Any]:
+        incident, cover = await service_disputes.resolve_service_dispute(
+            info.context.principal,
+            str(input.incident_id),
+            input.conforming,
+            input.decided_on,
             info.context.now,
         )
         return {"incident": incident_out(incident), "cover": await cover_out(cover)}

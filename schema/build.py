@@ -143,6 +143,18 @@ class Mutation:
     ) -> IncidentPayload:
         return await claim_resolvers.declare_incident(info, input)
 
+    @strawberry.mutation(description="TR-X2: the client disputes the service as non-conforming.")
+    async def record_service_dispute(
+        self, info: Info, input: inputs.RecordServiceDisputeInput
+    ) -> IncidentPayload:
+        return await claim_resolvers.record_service_dispute(info, input)
+
+    @strawberry.mutation(description="TR-X2 (staff): the final court decision on a dispute.")
+    async def resolve_service_dispute(
+        self, info: Info, input: inputs.ResolveServiceDisputeInput
+    ) -> IncidentPayload:
+        return await claim_resolvers.resolve_service_dispute(info, input)
+
     @strawberry.mutation
     async def open_claim(self, info: Info, input: inputs.OpenClaimInput) -> ClaimPayload:
         return await claim_resolvers.open_claim(info, input)

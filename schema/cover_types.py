@@ -83,6 +83,18 @@ class IncidentKind(Enum):
     INSOLVENCY = "INSOLVENCY"
 
 
+@strawberry.type(description="TR-X2: a service disputed as non-conforming, and its final decision.")
+class ServiceDispute:
+    raised_on: dt.date
+    reason: str
+    resolved_on: dt.date | None = strawberry.field(
+        default=None, description="The final court decision; null while it is awaited."
+    )
+    conforming: bool | None = strawberry.field(
+        default=None, description="The decision: true, the service was conforming."
+    )
+
+
 @strawberry.type
 class Incident(Node):
     id: strawberry.ID
@@ -91,6 +103,10 @@ class Incident(Node):
     occurred_on: dt.date
     declared_on: dt.date
     published: bool = strawberry.field(description="TR-S1: published in the payment-incident list.")
+    dispute: ServiceDispute | None = strawberry.field(
+        default=None,
+        description="TR-X2: the client disputes the transport service as non-conforming.",
+    )
 
 
 @strawberry.enum

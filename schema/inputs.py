@@ -137,6 +137,20 @@ class DeclareIncidentInput:
     occurred_on: dt.date
 
 
+@strawberry.input(description="TR-X2: the client disputes the service of the cover's incident.")
+class RecordServiceDisputeInput:
+    cover_id: strawberry.ID
+    raised_on: dt.date
+    reason: str
+
+
+@strawberry.input(description="TR-X2: staff record the final court decision on a dispute.")
+class ResolveServiceDisputeInput:
+    incident_id: strawberry.ID
+    conforming: bool
+    decided_on: dt.date
+
+
 @strawberry.input
 class OpenClaimInput:
     cover_id: strawberry.ID

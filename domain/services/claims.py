@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from domain.rules import deadlines as deadline_rules
 from domain.rules import indemnity as indemnity_rules
 from domain.rules.money import Money
-from domain.services import cover_events, cover_life, outbox
+from domain.services import cover_events, cover_life, outbox, service_disputes
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -28,9 +28,9 @@ from domain.store.models import OutboxMessage
 
 CALCULATE_INDEMNITY = "claim.calculate_indemnity"
 #: TR-D1: incident-stage documents; TR-D2: claim-stage documents; FI-D1: the claim's.
-TR_INCIDENT_DOCUMENTS = ("COLLECTION_ATTEMPT_PROOF", "TRANSPORT_ORDER", "CMR", "TRANSPORT_INVOICE")
-TR_CLAIM_DOCUMENTS = ("UBO_FORM", "UBO_IDENTITY", "BANK_ACCOUNT", "DEBTOR_LEDGER")
-FI_CLAIM_DOCUMENTS = ("INVOICE", "ACCOUNT_STATEMENT")
+TR_INCIDENT_DOCUMENTS = cover_life.TR_INCIDENT_DOCUMENTS
+TR_CLAIM_DOCUMENTS = cover_life.TR_CLAIM_DOCUMENTS
+FI_CLAIM_DOCUMENTS = cover_life.FI_CLAIM_DOCUMENTS
 #: FI-D1: documents within 30 days of the notification.
 FI_DOCUMENTS_DAYS = 30
 
@@ -51,7 +51,7 @@ async def missing_documents(cover: Cover) -> list[str]:
     return [kind for kind in required_documents(cover.product) if kind not in received]
 
 
-async def _partner_cover(principal: Principal, cover_id: str) -> Cover:
+async def partner_cover(principal: Principal, cover_id: str) -> Cover:
     if principal.partner_id is None:
         raise DomainError("FORBIDDEN", "This operation is for partner keys.")
     cover = await Cover.filter(id=cover_id, partner_id=principal.partner_id).first()
@@ -87,7 +87,7 @@ async def declare_incident(
     real_now: datetime,
 ) -> tuple[Incident, Cover]:
     """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1."""
-    cover = await _partner_cover(principal, cover_id)
+    cover = await partner_cover(principal, cover_id)
     if cover.status != "ACTIVE":
         raise DomainError(
             "INVALID_STATE",
@@ -104,6 +104,8 @@ async def declare_incident(
     today = now.date()
     actor = cover_events.partner_actor(str(principal.partner_id))
     fi = cover.product == "FINANCED_INVOICE"
+    # TR-T4 / FI-N1: declared after the deadline, the cover lapses and nothing is declared.
+    await cover_life.lapse_if_late(cover, deadline_rules.INCIDENT_DECLARATION, today, now, actor)
     async with in_transaction():
         moved = await Cover.filter(id=cover.id, status="ACTIVE").update(status="DEFAULTED")
         if moved != 1:
@@ -133,15 +135,15 @@ async def declare_incident(
             await Cover.filter(id=cover.id, status="DEFAULTED").update(status="IN_CLAIM")
             await cover.refresh_from_db()
             claim = await _open_claim_row(cover, today, now, actor)
-            messages += await _review_if_complete(cover, claim, now)
+            messages += await review_if_complete(cover, claim, now)
         await cover_life.sync_deadlines(cover)
-        await _publish_incident_if_ready(cover, now)
+        await publish_incident_if_ready(cover, now)
     await outbox.publish(messages, now)
     await cover.refresh_from_db()
     return incident, cover
 
 
-async def _publish_incident_if_ready(cover: Cover, now: datetime) -> None:
+async def publish_incident_if_ready(cover: Cover, now: datetime) -> None:
     """TR-S1/TR-X2: published once the TR-D1 documents are in, unless disputed."""
     if cover.product != "TRANSPORT_INVOICE":
         return
@@ -154,7 +156,7 @@ async def _publish_incident_if_ready(cover: Cover, now: datetime) -> None:
 
 async def open_claim(principal: Principal, cover_id: str, real_now: datetime) -> Claim:
     """TR stage 2: DEFAULTED -> IN_CLAIM, expected decision at opening + 5 months (TR-T7)."""
-    cover = await _partner_cover(principal, cover_id)
+    cover = await partner_cover(principal, cover_id)
     if cover.product != "TRANSPORT_INVOICE":
         raise DomainError(
             "INVALID_STATE",
@@ -163,6 +165,9 @@ async def open_claim(principal: Principal, cover_id: str, real_now: datetime) ->
         )
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.partner_actor(str(principal.partner_id))
+    if cover.status == "DEFAULTED":
+        # TR-T5: opened after invoice date + 140 days, the cover lapses instead.
+        await cover_life.lapse_if_late(cover, deadline_rules.CLAIM_OPENING, now.date(), now, actor)
     messages: list[OutboxMessage] = []
     async with in_transaction():
         moved = await Cover.filter(id=cover.id, status="DEFAULTED").update(status="IN_CLAIM")
@@ -175,12 +180,16 @@ async def open_claim(principal: Principal, cover_id: str, real_now: datetime) ->
         await cover.refresh_from_db()
         claim = await _open_claim_row(cover, now.date(), now, actor)
         await cover_life.sync_deadlines(cover)
-        messages += await _review_if_complete(cover, claim, now)
+        if await service_disputes.pending(cover.id):
+            await service_disputes.suspend_claim(cover, claim, now, actor)
+        else:
+            messages += await review_if_complete(cover, claim, now)
     await outbox.publish(messages, now)
+    await claim.refresh_from_db()
     return claim
 
 
-async def _review_if_complete(cover: Cover, claim: Claim, now: datetime) -> list[OutboxMessage]:
+async def review_if_complete(cover: Cover, claim: Claim, now: datetime) -> list[OutboxMessage]:
     """DOCUMENTS_PENDING -> UNDER_REVIEW once nothing is missing; queue the indemnity."""
     if await missing_documents(cover):
         return []
@@ -196,11 +205,13 @@ async def _review_if_complete(cover: Cover, claim: Claim, now: datetime) -> list
 
 
 async def document_received(cover: Cover, kind: str, now: datetime) -> None:
-    """Called in the transaction that stored a document: ticks the checklists."""
-    await _publish_incident_if_ready(cover, now)
+    """Called in the transaction that stored a document: ticks the checklists and the
+    DOCUMENTS deadline."""
+    await cover_life.sync_deadlines(cover)
+    await publish_incident_if_ready(cover, now)
     claim = await Claim.filter(cover_id=cover.id).first()
     if claim is not None:
-        messages = await _review_if_complete(cover, claim, now)
+        messages = await review_if_complete(cover, claim, now)
         # The document's transaction commits after us: the relay sends these.
         del messages
 
@@ -279,6 +290,12 @@ async def decide_claim(
         )
     changes: dict[str, Any] = {"status": new_status}
     if decision == "APPROVE":
+        if await service_disputes.pending(cover.id):
+            raise DomainError(
+                "TR-X2",
+                "The service is disputed: the indemnity is suspended until a final court decision.",
+                ("input", "claimId"),
+            )
         if claim.indemnity_amount is None:
             raise DomainError(
                 "INVALID_STATE", "The indemnity is not calculated yet.", ("input", "claimId")
@@ -324,6 +341,9 @@ async def mark_indemnity_paid(
             )
         await Cover.filter(id=cover.id, status="IN_CLAIM").update(status="INDEMNIFIED")
         await cover.refresh_from_db()
+        # FI-C2: the insurer's own deadline is met (or was missed); nothing else is due.
+        await cover_life.sync_deadlines(cover)
+        await cover_life.close_open_deadlines(cover.id, state="VOID")
         await cover_events.record(
             cover,
             "claim.paid",

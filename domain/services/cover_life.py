@@ -21,7 +21,7 @@ from domain.services import cover_events, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
-from domain.store.claim_models import Claim, CoverDeadline, Incident
+from domain.store.claim_models import Claim, CoverDeadline, Document, Incident
 from domain.store.cover_models import Cover
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
@@ -35,8 +35,30 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+#: TR-D1 (incident stage), TR-D2 (claim stage) and FI-D1 document kinds.
+TR_INCIDENT_DOCUMENTS = ("COLLECTION_ATTEMPT_PROOF", "TRANSPORT_ORDER", "CMR", "TRANSPORT_INVOICE")
+TR_CLAIM_DOCUMENTS = ("UBO_FORM", "UBO_IDENTITY", "BANK_ACCOUNT", "DEBTOR_LEDGER")
+FI_CLAIM_DOCUMENTS = ("INVOICE", "ACCOUNT_STATEMENT")
+
+
+def complete_on(first_received: dict[str, date], kinds: tuple[str, ...]) -> date | None:
+    """The day a checklist was complete: when the last of its kinds first arrived."""
+    if not all(kind in first_received for kind in kinds):
+        return None
+    return max(first_received[kind] for kind in kinds)
+
+
+async def _first_received(cover_id: str) -> dict[str, date]:
+    first: dict[str, date] = {}
+    for document in await Document.filter(cover_id=cover_id).order_by("received_at"):
+        first.setdefault(str(document.kind), document.received_at.date())
+    return first
+
+
 async def facts_of(cover: Cover) -> rules.CoverFacts:
     invoice = cover.invoice or {}
+    received = await _first_received(cover.id)
+    tr = cover.product == "TRANSPORT_INVOICE"
     incidents = await Incident.filter(cover_id=cover.id).order_by("declared_on")
     claim = await Claim.filter(cover_id=cover.id).first()
     insolvency = next((i.occurred_on for i in incidents if i.kind == "INSOLVENCY"), None)
@@ -56,6 +78,11 @@ async def facts_of(cover: Cover) -> rules.CoverFacts:
         insolvency_on=insolvency,
         claim_opened_on=claim.opened_on if claim else None,
         notification_on=declared if cover.product == "FINANCED_INVOICE" else None,
+        incident_documents_complete_on=complete_on(received, TR_INCIDENT_DOCUMENTS) if tr else None,
+        claim_documents_complete_on=complete_on(
+            received, TR_CLAIM_DOCUMENTS if tr else FI_CLAIM_DOCUMENTS
+        ),
+        indemnity_paid_on=claim.paid_on if claim else None,
     )
 
 
@@ -94,7 +121,7 @@ async def sync_deadlines(cover: Cover) -> None:
             )
 
 
-async def _close_open_deadlines(cover_id: str, **changes: Any) -> None:
+async def close_open_deadlines(cover_id: str, **changes: Any) -> None:
     """Select by cover first: a filter on (cover, state) lets SQLite's planner pick the
     (state, next_check_on) index and scan every open deadline of every cover."""
     ids = await CoverDeadline.filter(cover_id=cover_id).values_list("id", flat=True)
@@ -102,19 +129,28 @@ async def _close_open_deadlines(cover_id: str, **changes: Any) -> None:
         await CoverDeadline.filter(id__in=list(ids), state="OPEN").update(**changes)
 
 
+#: A cover lapses from these: before the incident, in stage 1 (DEFAULTED) or with a claim.
+LAPSABLE = (ACTIVE, "DEFAULTED", "IN_CLAIM")
+#: A lapse rejects a claim still in one of these (TR-X1: no indemnity).
+OPEN_CLAIM_STATUSES = ("DOCUMENTS_PENDING", "UNDER_REVIEW", "SUSPENDED")
+
+
 async def lapse(cover: Cover, violation: Violation, now: datetime, actor: str) -> bool:
-    """ACTIVE -> LAPSED with the rule (compare-and-set). Call inside a transaction."""
+    """ACTIVE, DEFAULTED or IN_CLAIM -> LAPSED with the rule (compare-and-set); a claim
+    not yet decided is rejected with the same rule. Call inside a transaction."""
     lapse_data = {
         "rule": violation.rule,
         "message": violation.message,
         "field": list(violation.field) if violation.field else None,
     }
-    moved = await Cover.filter(id=cover.id, status=ACTIVE).update(status=LAPSED, lapse=lapse_data)
+    moved = await Cover.filter(id=cover.id, status__in=LAPSABLE).update(
+        status=LAPSED, lapse=lapse_data
+    )
     if moved != 1:
         return False
     cover.status, cover.lapse = LAPSED, lapse_data
     # No cover, no deadlines: what was still open will never be swept.
-    await _close_open_deadlines(cover.id, state="VOID")
+    await close_open_deadlines(cover.id, state="VOID")
     await cover_events.record(
         cover,
         "cover.lapsed",
@@ -122,7 +158,37 @@ async def lapse(cover: Cover, violation: Violation, now: datetime, actor: str) -
         now=now,
         data={"rule": violation.rule, "cause": violation.message},
     )
+    claim = await Claim.filter(cover_id=cover.id, status__in=OPEN_CLAIM_STATUSES).first()
+    if claim is not None:
+        rejection = {"rule": violation.rule, "message": violation.message}
+        rejected = await Claim.filter(id=claim.id, status=claim.status).update(
+            status="REJECTED", rejection=rejection
+        )
+        if rejected:
+            await cover_events.record(
+                cover,
+                "claim.rejected",
+                actor=actor,
+                now=now,
+                data={"claimId": claim.id, "rule": violation.rule, "cause": violation.message},
+            )
     return True
+
+
+async def lapse_if_late(cover: Cover, kind: str, today: date, now: datetime, actor: str) -> None:
+    """A fact recorded after its deadline (a late incident declaration or claim opening)
+    lapses the cover at once with the deadline's rule, then is refused with that rule,
+    even when the sweep has not run yet."""
+    for deadline in rules.deadlines(await facts_of(cover)):
+        if deadline.kind == kind and deadline.met is None and today > deadline.due_on:
+            violation = Violation(
+                deadline.rule,
+                f"The {kind} deadline was {deadline.due_on}; it is {today}.",
+                ("input", "coverId"),
+            )
+            async with in_transaction():
+                await lapse(cover, violation, now, actor)
+            raise DomainError(violation.rule, violation.message, violation.field)
 
 
 async def _active_cover(principal: Principal, cover_id: str) -> Cover:
@@ -306,7 +372,7 @@ async def record_payment(
                 await cover_events.record(
                     cover, "cover.settled", actor=actor, now=now, data={"cause": "paid in full"}
                 )
-                await _close_open_deadlines(cover.id, state="MET", met_on=received_on)
+                await close_open_deadlines(cover.id, state="MET", met_on=received_on)
     await outbox.publish(messages, now)
     await cover.refresh_from_db()
     return cover

@@ -72,12 +72,17 @@ async def _miss(row: CoverDeadline, cover: Cover, now: datetime) -> None:
         if row.rule == "FI-D1":
             # FI-D1: documents missing after 30 days reject the claim, the cover stays.
             rejection = {"rule": "FI-D1", "message": "Claim documents missing after 30 days."}
-            await Claim.filter(cover_id=cover.id, status="DOCUMENTS_PENDING").update(
+            rejected = await Claim.filter(cover_id=cover.id, status="DOCUMENTS_PENDING").update(
                 status="REJECTED", rejection=rejection
             )
-            await cover_events.record(
-                cover, "claim.rejected", actor=cover_events.SYSTEM, now=now, data={"rule": "FI-D1"}
-            )
+            if rejected:
+                await cover_events.record(
+                    cover,
+                    "claim.rejected",
+                    actor=cover_events.SYSTEM,
+                    now=now,
+                    data={"rule": "FI-D1", "cause": rejection["message"]},
+                )
         elif not row.insurer_side:
             await cover_life.lapse(
                 cover,

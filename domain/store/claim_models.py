@@ -53,7 +53,13 @@ class Incident(Model):
     occurred_on = fields.DateField()
     declared_on = fields.DateField()
     published = fields.BooleanField(default=False)
+    #: TR-X2 - the client disputes the service as non-conforming
     disputed = fields.BooleanField(default=False)
+    dispute_raised_on = fields.DateField(null=True)
+    dispute_reason = fields.CharField(max_length=500, null=True)
+    #: the final court decision - null while pending
+    dispute_resolved_on = fields.DateField(null=True)
+    dispute_conforming = fields.BooleanField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from domain.services import document_storage, documents
-from domain.services.document_storage import LocalFileStorage
+from domain.services import documents
 from domain.services.principals import authenticate
 from tests.api.cover_helpers import CONFIRM_FINANCING, bind, quote_id
 from tests.builders import fi_input, tr_input
@@ -45,11 +42,6 @@ COVER = (
     "query($id: ID!) { cover(id: $id) { status incidents { published } "
     "claim { " + CLAIM_FIELDS + " } } }"
 )
-
-
-@pytest.fixture
-def storage(tmp_path):
-    document_storage.configure(LocalFileStorage(tmp_path / "documents"))
 
 
 async def submit(key: str, cover_id: str, kind: str) -> None:
