@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 
-from domain.services import activation
+from domain.services import activation, staff_views
 from domain.services import covers as cover_service
+from domain.services.errors import DomainError
 from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import CoverDeadline as DeadlineRow
 from domain.store.claim_models import Incident as IncidentRow
@@ -32,6 +34,7 @@ from schema.cover_types import (
     CoverPayload,
     CoverStatus,
     Deadline,
+    FlaggedDeadline,
     HoldStatus,
     PaymentHold,
 )
@@ -231,3 +234,27 @@ async def covers(
         ),
         total_count=page.total_count,
     )
+
+
+async def flagged_deadlines(
+    info: Info, outstanding: bool, first: int | None
+) -> list[FlaggedDeadline]:
+    from resolvers.claims import claim_out
+
+    try:
+        rows = await staff_views.flagged_deadlines(
+            info.context.principal, outstanding=outstanding, limit=page_size(first)
+        )
+    except DomainError as refused:  # a query has no userErrors: a typed GraphQL error
+        raise GraphQLError(refused.message, extensions={"code": refused.code}) from None
+    found = []
+    for row in rows:
+        claim_row = await ClaimRow.filter(cover_id=row.cover.id).first()
+        found.append(
+            FlaggedDeadline(
+                cover=await cover_out(row.cover, with_claim=False),
+                deadline=_deadline(row),
+                claim=await claim_out(claim_row, row.cover) if claim_row else None,
+            )
+        )
+    return found

@@ -28,6 +28,7 @@ from schema.cover_types import (
     CoverPayload,
     CoverStatus,
     DocumentPayload,
+    FlaggedDeadline,
     IncidentPayload,
 )
 from schema.scalars import SCALAR_OVERRIDES
@@ -87,6 +88,15 @@ class Query:
     @strawberry.field
     async def claim(self, info: Info, id: strawberry.ID) -> Claim | None:
         return await claim_resolvers.claim(info, id)
+
+    @strawberry.field(
+        description="Staff: insurer-side deadlines missed (FI-C2 INDEMNITY_PAYMENT), oldest "
+        "first; `outstanding` keeps only those whose indemnity is still unpaid."
+    )
+    async def flagged_deadlines(
+        self, info: Info, outstanding: bool = True, first: int | None = 50
+    ) -> list[FlaggedDeadline]:
+        return await cover_resolvers.flagged_deadlines(info, outstanding, first)
 
     @strawberry.field
     async def test_clock(self, info: Info, id: strawberry.ID) -> TestClock | None:

@@ -278,3 +278,12 @@ class DocumentPayload:
     document: Document | None = None
     cover: Cover | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="An insurer-side deadline the sweep flagged as missed (FI-C2), for staff."
+)
+class FlaggedDeadline:
+    cover: Cover
+    deadline: Deadline
+    claim: Claim | None = None
