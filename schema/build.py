@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -18,8 +20,10 @@ from strawberry.schema.config import StrawberryConfig
 from resolvers import claims as claim_resolvers
 from resolvers import cover_life, documents, quotes, test_clocks, webhooks
 from resolvers import covers as cover_resolvers
+from resolvers import policies as policy_resolvers
 from resolvers.context import Info
 from schema import inputs
+from schema import policy_types as wt
 from schema.cover_types import (
     Claim,
     ClaimPayload,
@@ -60,6 +64,10 @@ class Query:
             return await claim_resolvers.claim(info, id)
         if str(id).startswith("cov_"):
             return await cover_resolvers.cover(info, id)
+        if str(id).startswith("pol_"):
+            return await policy_resolvers.policy(info, id)
+        if str(id).startswith("pcl_"):
+            return await policy_resolvers.policy_claim(info, id)
         return None
 
     @strawberry.field
@@ -97,6 +105,34 @@ class Query:
         self, info: Info, outstanding: bool = True, first: int | None = 50
     ) -> list[FlaggedDeadline]:
         return await cover_resolvers.flagged_deadlines(info, outstanding, first)
+
+    # Whole-turnover policies (WT rules)
+
+    @strawberry.field
+    async def policy(self, info: Info, id: strawberry.ID) -> wt.Policy | None:
+        return await policy_resolvers.policy(info, id)
+
+    @strawberry.field(description="Newest first; staff see every partner's.")
+    async def policies(self, info: Info, first: int | None = 50) -> list[wt.Policy]:
+        return await policy_resolvers.policy_list(info, first)
+
+    @strawberry.field(description="Every version of every buyer limit of the policy.")
+    async def credit_limits(self, info: Info, policy_id: strawberry.ID) -> list[wt.CreditLimit]:
+        return await policy_resolvers.credit_limit_list(info, policy_id)
+
+    @strawberry.field(description="WT-L5 to WT-L7 for one buyer; `on` defaults to today.")
+    async def buyer_exposure(
+        self,
+        info: Info,
+        policy_id: strawberry.ID,
+        buyer: wt.BuyerRefInput,
+        on: datetime.date | None = None,
+    ) -> wt.BuyerExposure | None:
+        return await policy_resolvers.buyer_exposure(info, policy_id, buyer, on)
+
+    @strawberry.field
+    async def policy_claim(self, info: Info, id: strawberry.ID) -> wt.PolicyClaim | None:
+        return await policy_resolvers.policy_claim(info, id)
 
     @strawberry.field
     async def test_clock(self, info: Info, id: strawberry.ID) -> TestClock | None:
@@ -190,6 +226,97 @@ class Mutation:
         self, info: Info, input: inputs.MarkIndemnityPaidInput
     ) -> ClaimPayload:
         return await claim_resolvers.mark_indemnity_paid(info, input)
+
+    # Whole-turnover policies (WT rules)
+
+    @strawberry.mutation
+    async def create_policy(self, info: Info, input: wt.CreatePolicyInput) -> wt.PolicyPayload:
+        return await policy_resolvers.create_policy(info, input)
+
+    @strawberry.mutation(
+        description="Staff: premium received (WT-P1: cover starts when the "
+        "minimum premium is paid)."
+    )
+    async def record_premium_payment(
+        self, info: Info, input: wt.RecordPremiumPaymentInput
+    ) -> wt.PremiumInvoicePayload:
+        return await policy_resolvers.record_premium_payment(info, input)
+
+    @strawberry.mutation(description="Staff: the month's premium adjustment invoice (WT-P1).")
+    async def issue_premium_invoice(
+        self, info: Info, input: wt.IssuePremiumInvoiceInput
+    ) -> wt.PremiumInvoicePayload:
+        return await policy_resolvers.issue_premium_invoice(info, input)
+
+    @strawberry.mutation
+    async def request_credit_limit(
+        self, info: Info, input: wt.RequestCreditLimitInput
+    ) -> wt.CreditLimitPayload:
+        return await policy_resolvers.request_credit_limit(info, input)
+
+    @strawberry.mutation(description="Staff: grant, refuse, reduce or cancel (WT-L2 to WT-L4).")
+    async def decide_credit_limit(
+        self, info: Info, input: wt.DecideCreditLimitInput
+    ) -> wt.CreditLimitPayload:
+        return await policy_resolvers.decide_credit_limit(info, input)
+
+    @strawberry.mutation(description="WT-N1: a month's sales, by the 30th of the next month.")
+    async def declare_sales(self, info: Info, input: wt.DeclareSalesInput) -> wt.DeclarationPayload:
+        return await policy_resolvers.declare_sales(info, input)
+
+    @strawberry.mutation(description="WT-N2: collections, assigned or oldest due date first.")
+    async def declare_collections(
+        self, info: Info, input: wt.DeclareCollectionsInput
+    ) -> wt.DeclarationPayload:
+        return await policy_resolvers.declare_collections(info, input)
+
+    @strawberry.mutation(description="Staff: the rate of a day (WT-N3, WT-C7).")
+    async def set_exchange_rate(
+        self, info: Info, input: wt.SetExchangeRateInput
+    ) -> wt.ExchangeRatePayload:
+        return await policy_resolvers.set_exchange_rate(info, input)
+
+    @strawberry.mutation(description="WT-X1: optional, or waiting for the insurer.")
+    async def declare_extension(
+        self, info: Info, input: wt.DeclareExtensionInput
+    ) -> wt.ExtensionPayload:
+        return await policy_resolvers.declare_extension(info, input)
+
+    @strawberry.mutation(description="Staff: authorise an extension beyond WT-X1.")
+    async def authorize_extension(
+        self, info: Info, input: wt.AuthorizeExtensionInput
+    ) -> wt.ExtensionPayload:
+        return await policy_resolvers.authorize_extension(info, input)
+
+    @strawberry.mutation(description="WT-C1: a buyer's non-payment or insolvency.")
+    async def notify_non_payment(
+        self, info: Info, input: wt.NotifyNonPaymentInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.notify_non_payment(info, input)
+
+    @strawberry.mutation(description="WT-C2: a claim document (GraphQL multipart upload).")
+    async def submit_policy_document(
+        self, info: Info, input: wt.SubmitPolicyDocumentInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.submit_policy_document(info, input)
+
+    @strawberry.mutation(description="Staff: approve, reject (with the rule) or suspend (WT-C4).")
+    async def decide_policy_claim(
+        self, info: Info, input: wt.DecidePolicyClaimInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.decide_policy_claim(info, input)
+
+    @strawberry.mutation(description="Staff: paid at the end of the waiting period (WT-C3).")
+    async def mark_policy_indemnity_paid(
+        self, info: Info, input: wt.MarkPolicyIndemnityPaidInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.mark_policy_indemnity_paid(info, input)
+
+    @strawberry.mutation(description="Staff: a recovery after the indemnity (WT-R1).")
+    async def record_recovery(
+        self, info: Info, input: wt.RecordRecoveryInput
+    ) -> wt.RecoveryPayload:
+        return await policy_resolvers.record_recovery(info, input)
 
     @strawberry.mutation
     async def create_test_clock(

@@ -59,6 +59,17 @@ async def calculate_indemnity(claim_id: str, outbox_id: str | None = None) -> No
     await JOBS["claim.calculate_indemnity"](claim_id)
 
 
+@dramatiq.actor(
+    actor_name="policy_claim.calculate_indemnity",
+    broker=broker,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=60_000,
+)
+async def calculate_policy_indemnity(claim_id: str, outbox_id: str | None = None) -> None:
+    await JOBS["policy_claim.calculate_indemnity"](claim_id)
+
+
 @dramatiq.actor(actor_name="deadlines.sweep", broker=broker, max_retries=3)
 async def sweep_deadlines(outbox_id: str | None = None) -> None:
     await JOBS["deadlines.sweep"]()

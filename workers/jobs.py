@@ -7,7 +7,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.services import activation, claims, deadline_sweep, heartbeat, holds
+from domain.services import (
+    activation,
+    claims,
+    deadline_sweep,
+    heartbeat,
+    holds,
+    policy_claims,
+    policy_sweep,
+)
 
 
 async def _heartbeat(source: str, outbox_id: str) -> Any:
@@ -30,9 +38,14 @@ async def _indemnity(claim_id: str, outbox_id: str | None = None) -> Any:
     return await claims.calculate_indemnity(claim_id, datetime.now(UTC))
 
 
+async def _policy_indemnity(claim_id: str, outbox_id: str | None = None) -> Any:
+    return await policy_claims.calculate_indemnity(claim_id, datetime.now(UTC))
+
+
 async def _sweep(outbox_id: str | None = None) -> Any:
     """Idempotent: every change it makes is a compare-and-set on the deadline row."""
-    return await deadline_sweep.sweep(datetime.now(UTC))
+    now = datetime.now(UTC)
+    return await deadline_sweep.sweep(now) + await policy_sweep.sweep(now)
 
 
 JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
@@ -41,5 +54,6 @@ JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
     "payment_hold.capture": _capture,
     "payment_hold.release": _release,
     "claim.calculate_indemnity": _indemnity,
+    "policy_claim.calculate_indemnity": _policy_indemnity,
     "deadlines.sweep": _sweep,
 }

@@ -51,6 +51,7 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         activation,
         deadline_sweep,
         holds,
+        policy_sweep,
     )
 
     clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
@@ -77,7 +78,9 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         while day.date() < to.date():
             day = day + timedelta(days=1)
             await deadline_sweep.sweep(min(day, to), test_clock_id=clock.id)
+            await policy_sweep.sweep(min(day, to), test_clock_id=clock.id)
         await deadline_sweep.sweep(to, test_clock_id=clock.id)
+        await policy_sweep.sweep(to, test_clock_id=clock.id)
     finally:
         await TestClock.filter(id=clock.id).update(status="READY")
     await clock.refresh_from_db()

@@ -45,6 +45,14 @@ EVENT_TYPES: tuple[str, ...] = (
     "claim.resumed",
     "claim.paid",
     "recovery.recorded",
+    # Whole-turnover policies (WT rules); claim and deadline events are shared.
+    "policy.activated",
+    "credit_limit.decided",
+    "credit_limit.reduced",
+    "credit_limit.cancelled",
+    "declaration.late",
+    "premium.adjustment_issued",
+    "extension.decided",
 )
 #: Subscribes an endpoint to every event type, present and future.
 ALL_EVENTS = "*"

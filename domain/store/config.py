@@ -10,6 +10,7 @@ MODELS_MODULES = [
     "domain.store.cover_models",
     "domain.store.webhook_models",
     "domain.store.claim_models",
+    "domain.store.policy_models",
 ]
 MIGRATIONS_MODULE = "domain.store.migrations"
 

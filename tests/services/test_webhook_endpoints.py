@@ -88,8 +88,8 @@ async def test_every_contract_event_type_and_the_wildcard_are_accepted(db):
     endpoint, _ = await register(live, events=[*webhook_endpoints.EVENT_TYPES, "*"])
     assert len(endpoint.events) == len(webhook_endpoints.EVENT_TYPES) + 1
     assert set(contract_event_types()) <= set(webhook_endpoints.EVENT_TYPES)
-    # TR-X2 adds its own events on top of the contract's 18.
-    assert len(webhook_endpoints.EVENT_TYPES) == 21
+    # TR-X2 (3) and the whole-turnover policies (7) add theirs to the contract's 18.
+    assert len(webhook_endpoints.EVENT_TYPES) == 28
 
 
 def contract_event_types() -> list[str]:

@@ -1,0 +1,167 @@
+"""Policy deadlines, enforced by the same sweep as cover deadlines (LIFECYCLE 4):
+
+- DECLARATION (WT-N1): a month's sales declared by the 30th of the next month; missed ->
+  `declaration.late` (the cover consequences apply when the late declaration arrives).
+- PREMIUM_ADJUSTMENT (WT-P1): on that same day the month's adjustment invoice is issued
+  when the accrued premium exceeds what was invoiced.
+- DOCUMENTS (WT-C2): a claim's documents within 30 days of the notification, else the
+  claim is rejected.
+- SETTLEMENT (WT-C3): the insurer settles at the end of the waiting period; unpaid then,
+  it is flagged to staff like FI-C2.
+
+Rows are read by (state, next_check_on); every change is a compare-and-set on the row,
+so two sweeps at once do nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from tortoise.transactions import in_transaction
+
+from domain.services import cover_events, cover_life, policy_events
+from domain.store.ids import new_id
+from domain.store.policy_models import Policy, PolicyClaim, PolicyDeadline
+
+#: Deadlines whose miss is an action of ours rather than a failure of the insured.
+ACTIONS = ("PREMIUM_ADJUSTMENT",)
+#: Deadlines announced to the partner 7 and 1 days before (the insured's obligations).
+ANNOUNCED = ("DECLARATION", "DOCUMENTS")
+
+
+async def open_deadline(
+    policy: Policy, kind: str, subject: str, rule: str, due_on: date, now: datetime
+) -> PolicyDeadline:
+    """Create (once) an open deadline row. Call inside a transaction."""
+    row = await PolicyDeadline.filter(policy_id=policy.id, kind=kind, subject=subject).first()
+    if row is not None:
+        return row
+    return await PolicyDeadline.create(
+        id=new_id("pdl"),
+        policy_id=policy.id,
+        kind=kind,
+        subject=subject,
+        rule=rule,
+        due_on=due_on,
+        state="OPEN",
+        announced=[] if kind in ANNOUNCED else list(cover_life.ANNOUNCE_DAYS_BEFORE),
+        next_check_on=cover_life.next_check(
+            due_on, [] if kind in ANNOUNCED else list(cover_life.ANNOUNCE_DAYS_BEFORE)
+        ),
+        created_at=now,
+    )
+
+
+async def meet(policy_id: str, kind: str, subject: str, on: date) -> bool:
+    """Mark an open deadline met on `on` (late when after its due date). Returns whether
+    it was met in time."""
+    row = await PolicyDeadline.filter(policy_id=policy_id, kind=kind, subject=subject).first()
+    if row is None or row.state != "OPEN":
+        return row is not None and row.state == "MET"
+    in_time = on <= row.due_on
+    await PolicyDeadline.filter(id=row.id, state="OPEN").update(
+        state="MET" if in_time else "MISSED", met_on=on
+    )
+    return in_time
+
+
+async def _announce(row: PolicyDeadline, policy: Policy, today: date, now: datetime) -> None:
+    due_now = [
+        d
+        for d in cover_life.ANNOUNCE_DAYS_BEFORE
+        if d not in row.announced and (row.due_on - today).days <= d and today <= row.due_on
+    ]
+    if not due_now:
+        await PolicyDeadline.filter(id=row.id, next_check_on=row.next_check_on).update(
+            next_check_on=cover_life.next_check(row.due_on, list(row.announced))
+        )
+        return
+    announced = sorted({*row.announced, *due_now}, reverse=True)
+    async with in_transaction():
+        taken = await PolicyDeadline.filter(
+            id=row.id, state="OPEN", next_check_on=row.next_check_on
+        ).update(announced=announced, next_check_on=cover_life.next_check(row.due_on, announced))
+        if taken != 1:
+            return
+        for days_before in due_now:
+            await policy_events.record(
+                policy,
+                "deadline.approaching",
+                actor=cover_events.SYSTEM,
+                now=now,
+                data={
+                    "deadline": _describe(row),
+                    "announcement": f"{days_before} days before",
+                    "daysLeft": (row.due_on - today).days,
+                },
+            )
+
+
+def _describe(row: PolicyDeadline) -> dict[str, str]:
+    return {
+        "kind": row.kind,
+        "rule": row.rule,
+        "subject": row.subject,
+        "dueOn": row.due_on.isoformat(),
+    }
+
+
+async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
+    from domain.services import policies
+
+    async with in_transaction():
+        final = "MET" if row.kind in ACTIONS else "MISSED"
+        taken = await PolicyDeadline.filter(id=row.id, state="OPEN").update(state=final)
+        if taken != 1:
+            return
+        if row.kind == "PREMIUM_ADJUSTMENT":
+            await policies.issue_adjustment(
+                policy, date.fromisoformat(row.subject), now, cover_events.SYSTEM
+            )
+            return
+        if row.kind == "DECLARATION":
+            await policy_events.record(
+                policy,
+                "declaration.late",
+                actor=cover_events.SYSTEM,
+                now=now,
+                data={"month": row.subject, "dueOn": row.due_on.isoformat(), "rule": "WT-N1"},
+            )
+            return
+        await policy_events.record(
+            policy,
+            "deadline.missed",
+            actor=cover_events.SYSTEM,
+            now=now,
+            data={"deadline": _describe(row), "flaggedToStaff": row.kind == "SETTLEMENT"},
+        )
+        if row.kind == "DOCUMENTS":
+            rejection = {"rule": "WT-C2", "message": "Claim documents missing after 30 days."}
+            rejected = await PolicyClaim.filter(
+                id=row.subject, status__in=("DOCUMENTS_PENDING", "BELOW_THRESHOLD")
+            ).update(status="REJECTED", rejection=rejection)
+            if rejected:
+                await policy_events.record(
+                    policy,
+                    "claim.rejected",
+                    actor=cover_events.SYSTEM,
+                    now=now,
+                    data={"claimId": row.subject, "rule": "WT-C2"},
+                )
+
+
+async def sweep(now: datetime, *, test_clock_id: str | None = None, limit: int = 1000) -> int:
+    """One pass over the policy deadline rows due for a look on `now`'s date."""
+    today = now.date()
+    query = PolicyDeadline.filter(state="OPEN", next_check_on__lte=today)
+    if test_clock_id is None:
+        query = query.filter(policy__test_clock_id__isnull=True)
+    else:
+        query = query.filter(policy__test_clock_id=test_clock_id)
+    rows = await query.order_by("next_check_on").limit(limit).prefetch_related("policy")
+    for row in rows:
+        if today > row.due_on:
+            await _due(row, row.policy, now)
+        else:
+            await _announce(row, row.policy, today, now)
+    return len(rows)

@@ -1,0 +1,125 @@
+"""Monthly sales declarations (WT-N1, seed 003 art. 4.4.b) and their currency (WT-N3)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.rules.wt.declarations import (
+    convert,
+    declaration_due_on,
+    declaration_is_late,
+    late_declaration_exclusions,
+)
+from domain.rules.wt.terms import Credit
+
+D = Decimal
+DECLARED_ON = date(2025, 5, 10)
+
+
+def credit(id: str, due: date, **overrides: Any) -> Credit:
+    fields: dict[str, Any] = {
+        "id": id,
+        "issue_date": date(2025, 3, 1),
+        "due_date": due,
+        "amount": D("1000.00"),
+    }
+    fields.update(overrides)
+    return Credit(**fields)
+
+
+# WT-N1: the 30th of the following month, its last day when shorter.
+
+
+@pytest.mark.parametrize(
+    ("sales_month", "due"),
+    [
+        (date(2025, 3, 1), date(2025, 4, 30)),
+        (date(2025, 3, 31), date(2025, 4, 30)),  # any day of the month
+        (date(2025, 1, 15), date(2025, 2, 28)),  # February is shorter
+        (date(2024, 1, 15), date(2024, 2, 29)),  # leap year
+        (date(2025, 4, 1), date(2025, 5, 30)),  # not the 31st of May
+        (date(2025, 12, 10), date(2026, 1, 30)),  # across the year
+    ],
+)
+def test_wt_n1_declaration_due_on_the_30th_of_the_next_month(sales_month: date, due: date):
+    assert declaration_due_on(sales_month) == due
+
+
+def test_wt_n1_declaration_on_the_due_day_is_in_time_the_day_after_is_late():
+    assert declaration_is_late(date(2025, 3, 1), date(2025, 4, 30)) is False
+    assert declaration_is_late(date(2025, 3, 1), date(2025, 5, 1)) is True
+
+
+@given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_wt_n1_declaration_due_in_the_next_month_on_or_before_the_30th(day: date):
+    due = declaration_due_on(day)
+    assert (due.year * 12 + due.month) - (day.year * 12 + day.month) == 1
+    assert due.day == 30 or (due.day < 30 and (due + timedelta(days=1)).month != due.month)
+
+
+# WT-N1: a late declaration excludes the overdue unpaid credits and the later pending ones.
+
+
+def test_wt_n1_late_declaration_without_overdue_credits_excludes_nothing():
+    credits = [
+        credit("due-on-the-day", DECLARED_ON),
+        credit("later", date(2025, 6, 30)),
+        credit("paid", date(2025, 4, 30), collected=D("1000.00")),
+    ]
+    assert late_declaration_exclusions(credits, DECLARED_ON) == set()
+
+
+def test_wt_n1_late_declaration_excludes_overdue_unpaid_and_later_pending_credits():
+    credits = [
+        credit("overdue", DECLARED_ON - timedelta(days=1)),
+        credit("due-on-the-day", DECLARED_ON),
+        credit("later", date(2025, 7, 31), collected=D("400.00")),
+        credit("overdue-but-paid", date(2025, 4, 1), collected=D("1000.00")),
+    ]
+    assert late_declaration_exclusions(credits, DECLARED_ON) == {
+        "overdue",
+        "due-on-the-day",
+        "later",
+    }
+
+
+def test_wt_n1_extended_due_date_decides_overdue():
+    extended = credit("extended", date(2025, 4, 30), extended_due_date=date(2025, 6, 30))
+    assert late_declaration_exclusions([extended], DECLARED_ON) == set()
+
+
+def test_wt_n1_sales_after_the_declaration_are_not_excluded():
+    credits = [
+        credit("overdue", date(2025, 4, 30)),
+        credit("issued-on-the-day", date(2025, 7, 31), issue_date=DECLARED_ON),
+        credit("issued-after", date(2025, 7, 31), issue_date=DECLARED_ON + timedelta(days=1)),
+    ]
+    assert late_declaration_exclusions(credits, DECLARED_ON) == {"overdue", "issued-on-the-day"}
+
+
+# WT-N3: the day-of-sale rate, half-up to the cent.
+
+
+@pytest.mark.parametrize(
+    ("amount", "rate", "converted"),
+    [
+        ("1000.00", "0.92", "920.00"),
+        ("10.01", "0.5", "5.01"),  # 5.005 -> 5.01 half-up (banker's: 5.00)
+        ("10.03", "0.5", "5.02"),  # 5.015 -> 5.02
+        ("0.00", "1.2345", "0.00"),
+        ("1234.56", "1", "1234.56"),
+    ],
+)
+def test_wt_n3_converted_at_the_day_of_sale_rate_half_up(amount: str, rate: str, converted: str):
+    assert convert(D(amount), D(rate)) == D(converted)
+
+
+def test_wt_n3_rate_must_be_positive():
+    with pytest.raises(ValueError):
+        convert(D("100.00"), D("0"))
