@@ -540,6 +540,23 @@ async def decide_policy_claim(info: Info, input: t.DecidePolicyClaimInput) -> t.
     return await run_mutation(info, t.PolicyClaimPayload, body)
 
 
+async def resolve_credit_dispute(
+    info: Info, input: t.ResolveCreditDisputeInput
+) -> t.PolicyClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await policy_claims.resolve_credit_dispute(
+            info.context.principal,
+            str(input.claim_id),
+            input.invoice_number.strip(),
+            input.for_insured,
+            input.decided_on,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.PolicyClaimPayload, body)
+
+
 async def mark_policy_indemnity_paid(
     info: Info, input: t.MarkPolicyIndemnityPaidInput
 ) -> t.PolicyClaimPayload:

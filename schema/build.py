@@ -306,6 +306,12 @@ class Mutation:
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.decide_policy_claim(info, input)
 
+    @strawberry.mutation(description="Staff: the final judgment on a disputed credit (WT-C4).")
+    async def resolve_credit_dispute(
+        self, info: Info, input: wt.ResolveCreditDisputeInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.resolve_credit_dispute(info, input)
+
     @strawberry.mutation(description="Staff: paid at the end of the waiting period (WT-C3).")
     async def mark_policy_indemnity_paid(
         self, info: Info, input: wt.MarkPolicyIndemnityPaidInput

@@ -351,6 +351,14 @@ class DecidePolicyClaimInput:
     reason: str | None = None
 
 
+@strawberry.input(description="WT-C4: the final judgment or award on a disputed credit.")
+class ResolveCreditDisputeInput:
+    claim_id: strawberry.ID
+    invoice_number: str
+    for_insured: bool
+    decided_on: dt.date
+
+
 @strawberry.input
 class MarkPolicyIndemnityPaidInput:
     claim_id: strawberry.ID

@@ -476,3 +476,86 @@ async def record_recovery(
         )
     await claim.refresh_from_db()
     return claim, split
+
+
+async def resolve_credit_dispute(
+    principal: Principal,
+    claim_id: str,
+    invoice_number: str,
+    for_insured: bool,
+    decided_on: date,
+    real_now: datetime,
+) -> PolicyClaim:
+    """Staff record the final judgment or award on a disputed credit (WT-C4). For the
+    insured: the credit counts again and the claim resumes (recalculated). Against: the
+    credit is excluded with WT-C4; a claim left with nothing to pay is rejected."""
+    claim, policy = await _staff_claim(principal, claim_id)
+    sale = await Sale.filter(
+        id__in=list(claim.sale_ids), invoice_number=invoice_number, disputed=True
+    ).first()
+    if sale is None:
+        raise DomainError(
+            "INVALID_STATE",
+            f"No disputed credit {invoice_number} in claim {claim.id}.",
+            ("input", "invoiceNumber"),
+        )
+    now = await policies.policy_now(policy, real_now)
+    actor = policies.actor_of(principal)
+    messages: list[OutboxMessage] = []
+    async with in_transaction():
+        if for_insured:
+            await Sale.filter(id=sale.id, disputed=True).update(disputed=False)
+        else:
+            await Sale.filter(id=sale.id, disputed=True).update(
+                disputed=False,
+                excluded_by="WT-C4",
+                exclusion_reason=f"Dispute decided against the insured on {decided_on}.",
+            )
+            await PolicyClaim.filter(id=claim.id).update(
+                sale_ids=[i for i in claim.sale_ids if i != sale.id]
+            )
+        await policy_events.record(
+            policy,
+            "claim.dispute_resolved",
+            actor=actor,
+            now=now,
+            data={
+                "claimId": claim.id,
+                "invoice": invoice_number,
+                "forInsured": for_insured,
+                "decidedOn": decided_on.isoformat(),
+                "rule": "WT-C4",
+            },
+            webhook=False,
+        )
+        await claim.refresh_from_db()
+        if not claim.sale_ids:
+            rejection = {
+                "rule": "WT-C4",
+                "message": "Every credit was decided against the insured.",
+            }
+            await PolicyClaim.filter(id=claim.id, status__in=OPEN).update(
+                status="REJECTED", rejection=rejection
+            )
+            await policy_events.record(
+                policy,
+                "claim.rejected",
+                actor=actor,
+                now=now,
+                data={"claimId": claim.id, "rule": "WT-C4"},
+            )
+        elif claim.status == "SUSPENDED":
+            target = "UNDER_REVIEW" if not await missing_documents(claim) else "DOCUMENTS_PENDING"
+            moved = await PolicyClaim.filter(id=claim.id, status="SUSPENDED").update(status=target)
+            if moved:
+                await policy_events.record(
+                    policy,
+                    "claim.resumed",
+                    actor=actor,
+                    now=now,
+                    data={"claimId": claim.id, "status": target, "rule": "WT-C4"},
+                )
+        messages.append(await outbox.enqueue(CALCULATE, {"claim_id": claim.id}, now))
+    await publish(messages, now)
+    await claim.refresh_from_db()
+    return claim

@@ -236,7 +236,6 @@ async def declare_sales(
     for item in converted:
         by_buyer[item[0].buyer_key].append(item)
     actor = policies.actor_of(principal)
-    created: list[Sale] = []
     async with in_transaction():
         declaration = await _declaration(policy, "SALES", month, today, now)
         for buyer_key, items in by_buyer.items():
@@ -257,6 +256,7 @@ async def declare_sales(
                     ("input", "sales"),
                 )
             firm_used: dict[str, Decimal] = {}
+            fresh: list[Sale] = []
             for line, rate, amount in sorted(
                 items, key=lambda i: (i[0].issue_date, i[0].invoice_number)
             ):
@@ -264,7 +264,7 @@ async def declare_sales(
                     policy, line, versions, earlier, firm_used, amount
                 )
                 term_days = (line.due_date - line.issue_date).days
-                sale = await Sale.create(
+                sale = Sale(
                     id=new_id("sal"),
                     policy_id=policy.id,
                     declaration_id=declaration.id,
@@ -277,13 +277,17 @@ async def declare_sales(
                     rate=rate,
                     policy_amount=amount,
                     premium=premium_rules.sale_premium(amount, term_days, terms.premium_rates),
+                    collected=Decimal("0.00"),
                     excluded_by=rule,
                     exclusion_reason=reason,
                     firm_order=firm,
+                    disputed=False,
                     created_at=now,
                 )
-                created.append(sale)
+                fresh.append(sale)
                 earlier.append(buyer_credits.credit_of(sale))
+            # One INSERT per buyer, not per invoice (a month can hold 100,000 of them).
+            await Sale.bulk_create(fresh)
             await buyer_credits.apply_collections(policy.id, buyer_key)
             if declaration.late:
                 await _late_declaration(policy, buyer_key, today)
@@ -306,9 +310,11 @@ async def declare_sales(
                     "deadlineMet": in_time,
                 },
             )
-    for sale in created:
-        await sale.refresh_from_db()
-    return DeclarationResult(declaration, created, [])
+    # Re-read: collections and WT-N1 may have changed the rows after their insert.
+    stored = await Sale.filter(declaration_id=declaration.id).order_by(
+        "buyer_key", "issue_date", "id"
+    )
+    return DeclarationResult(declaration, stored, [])
 
 
 async def _late_declaration(policy: Policy, buyer_key: str, declared_on: date) -> None:

@@ -274,3 +274,32 @@ async def exposure(
     api: Any, key: str, policy_id: str, code: str, on: str | None = None
 ) -> dict[str, Any]:
     return await call(api, EXPOSURE, {"id": policy_id, "buyer": buyer(code), "on": on}, key)
+
+
+SUBMIT_POLICY_DOCUMENT = (
+    "mutation($input: SubmitPolicyDocumentInput!) { submitPolicyDocument(input: $input) { "
+    "claim { " + CLAIM_FIELDS + " } " + ERRORS + " } }"
+)
+PDF = b"%PDF-1.4\n% policy claim document\n"
+
+
+async def submit_policy_document(api: Any, key: str, claim_id: str, kind: str) -> dict[str, Any]:
+    """A GraphQL multipart upload (operations, map, file part "0")."""
+    import json
+
+    operations = {
+        "query": SUBMIT_POLICY_DOCUMENT,
+        "variables": {"input": {"claimId": claim_id, "kind": kind, "file": None}},
+    }
+    response = await api.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": (f"{kind.lower()}.pdf", PDF, "application/pdf")},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    return dict(body["data"]["submitPolicyDocument"])
