@@ -9,6 +9,7 @@ from decimal import Decimal
 from domain.rules.wt import exposure as exposure_rules
 from domain.rules.wt.terms import Collection as RuleCollection
 from domain.rules.wt.terms import Credit, LimitTerms
+from domain.services import policy_sweep
 from domain.store.policy_models import Collection, CreditLimit, Sale
 
 #: Limit versions that may cover a sale on some day.
@@ -126,6 +127,7 @@ async def apply_collections(policy_id: str, buyer_key: str) -> dict[str, Decimal
             await Sale.filter(id=sale.id).update(
                 collected=collected, paid_in_full_on=paid_on.get(sale.id)
             )
+    await policy_sweep.void_notification_deadlines(policy_id, list(paid_on))
     return dict(allocation.per_credit)
 
 

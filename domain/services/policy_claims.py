@@ -136,6 +136,8 @@ async def notify_non_payment(
             settlement_on=claim_rules.settlement_on(today, policy.waiting_period_days),
             created_at=now,
         )
+        for sale in covered:  # WT-C1: notified
+            await policy_sweep.meet(policy.id, "NOTIFICATION", sale.id, today)
         await policy_sweep.open_deadline(
             policy, "DOCUMENTS", claim.id, "WT-C2", claim.documents_due_on, now
         )

@@ -288,6 +288,7 @@ async def declare_sales(
                 earlier.append(buyer_credits.credit_of(sale))
             # One INSERT per buyer, not per invoice (a month can hold 100,000 of them).
             await Sale.bulk_create(fresh)
+            await policy_sweep.open_notification_deadlines(policy, fresh, now)
             await buyer_credits.apply_collections(policy.id, buyer_key)
             if declaration.late:
                 await _late_declaration(policy, buyer_key, today)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from domain.rules.wt import extensions as extension_rules
-from domain.services import policies, policy_events
+from domain.services import policies, policy_events, policy_sweep
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -34,6 +34,8 @@ async def _extended_total(policy_id: str, buyer_key: str) -> Decimal:
 async def _apply(policy: Policy, extension: Extension, sale: Sale, now: datetime) -> None:
     """The new due date counts from now on, and its premium is invoiced."""
     await Sale.filter(id=sale.id).update(extended_due_date=extension.new_due_date)
+    await sale.refresh_from_db()
+    await policy_sweep.move_notification_deadline(policy.id, sale)
     if extension.premium > 0:
         await PremiumInvoice.create(
             id=new_id("pin"),

@@ -4,6 +4,9 @@
   `declaration.late` (the cover consequences apply when the late declaration arrives).
 - PREMIUM_ADJUSTMENT (WT-P1): on that same day the month's adjustment invoice is issued
   when the accrued premium exceeds what was invoiced.
+- NOTIFICATION (WT-C1): an unpaid covered credit is notified within 60 days of its due
+  date (30 after an extended one); missed, the credit loses cover ("late: no indemnity").
+  Not announced: most credits are paid, and collections are declared only monthly.
 - DOCUMENTS (WT-C2): a claim's documents within 30 days of the notification, else the
   claim is rejected.
 - SETTLEMENT (WT-C3): the insurer settles at the end of the waiting period; unpaid then,
@@ -19,9 +22,10 @@ from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
+from domain.rules.wt import claims as claim_rules
 from domain.services import cover_events, cover_life, policy_events
 from domain.store.ids import new_id
-from domain.store.policy_models import Policy, PolicyClaim, PolicyDeadline
+from domain.store.policy_models import Policy, PolicyClaim, PolicyDeadline, Sale
 
 #: Deadlines whose miss is an action of ours rather than a failure of the insured.
 ACTIONS = ("PREMIUM_ADJUSTMENT",)
@@ -50,6 +54,46 @@ async def open_deadline(
         ),
         created_at=now,
     )
+
+
+async def open_notification_deadlines(policy: Policy, sales: list[Sale], now: datetime) -> None:
+    """WT-C1 rows for freshly declared covered credits, in one INSERT."""
+    rows = [
+        PolicyDeadline(
+            id=new_id("pdl"),
+            policy_id=policy.id,
+            kind="NOTIFICATION",
+            subject=sale.id,
+            rule="WT-C1",
+            due_on=(due := claim_rules.notification_due_on(sale.due_date, None, None)),
+            state="OPEN",
+            announced=list(cover_life.ANNOUNCE_DAYS_BEFORE),
+            next_check_on=cover_life.next_check(due, list(cover_life.ANNOUNCE_DAYS_BEFORE)),
+            created_at=now,
+        )
+        for sale in sales
+        if sale.excluded_by is None
+    ]
+    if rows:
+        await PolicyDeadline.bulk_create(rows)
+
+
+async def move_notification_deadline(policy_id: str, sale: Sale) -> None:
+    """WT-C1 after an extension: 30 days after the extended due date."""
+    due = claim_rules.notification_due_on(sale.due_date, sale.extended_due_date, None)
+    await PolicyDeadline.filter(
+        policy_id=policy_id, kind="NOTIFICATION", subject=sale.id, state="OPEN"
+    ).update(
+        due_on=due, next_check_on=cover_life.next_check(due, list(cover_life.ANNOUNCE_DAYS_BEFORE))
+    )
+
+
+async def void_notification_deadlines(policy_id: str, sale_ids: list[str]) -> None:
+    """Paid in full: nothing to notify any more."""
+    if sale_ids:
+        await PolicyDeadline.filter(
+            policy_id=policy_id, kind="NOTIFICATION", subject__in=sale_ids, state="OPEN"
+        ).update(state="VOID")
 
 
 async def meet(policy_id: str, kind: str, subject: str, on: date) -> bool:
@@ -135,6 +179,11 @@ async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
             now=now,
             data={"deadline": _describe(row), "flaggedToStaff": row.kind == "SETTLEMENT"},
         )
+        if row.kind == "NOTIFICATION":
+            await Sale.filter(id=row.subject, excluded_by__isnull=True).update(
+                excluded_by="WT-C1",
+                exclusion_reason=f"Non-payment not notified by {row.due_on}.",
+            )
         if row.kind == "DOCUMENTS":
             rejection = {"rule": "WT-C2", "message": "Claim documents missing after 30 days."}
             rejected = await PolicyClaim.filter(
