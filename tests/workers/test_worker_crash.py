@@ -52,7 +52,9 @@ def start_worker(database_url: str, redis_url: str, log: Path, **env: str) -> su
 
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        # The supervisor only: it forwards SIGTERM once to its worker processes; a second
+        # SIGTERM sent to the whole group makes dramatiq skip its graceful stop.
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
