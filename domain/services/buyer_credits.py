@@ -75,6 +75,16 @@ async def limit_on(policy_id: str, buyer_key: str, day: date) -> CreditLimit | N
     return found
 
 
+async def limit_for_claim(policy_id: str, buyer_key: str, day: date) -> CreditLimit | None:
+    """The version that covered the buyer on `day`; after a cancellation (firm orders,
+    WT-L4) the last version that existed."""
+    found = await limit_on(policy_id, buyer_key, day)
+    if found is not None:
+        return found
+    versions = [v for v in await limit_versions(policy_id, buyer_key) if v.effective_from]
+    return versions[-1] if versions else None
+
+
 async def current_limit(policy_id: str, buyer_key: str) -> CreditLimit | None:
     """The latest version with no end: the limit in force now and from now on."""
     rows = [r for r in await limit_versions(policy_id, buyer_key) if r.ends_on is None]

@@ -5,7 +5,7 @@ before (WT-L2 for grants and increases, WT-L4 for reductions and cancellations).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -117,8 +117,15 @@ async def _decide_request(
     amount = decision.amount if decision.amount is not None else row.requested_amount
     if amount <= 0:
         raise DomainError("INVALID_INPUT", "The amount is positive.", ("input", "amount"))
-    # WT-L3: no effect while the buyer has overdue unpaid credits at the request date.
-    credits = await buyer_credits.credits_of(policy.id, row.buyer_key)
+    # WT-L3: no effect while the buyer had overdue unpaid credits at the request date
+    # (what it paid in full since then does not count).
+    credits = [
+        replace(credit, collected=credit.amount if paid_by_request else Decimal("0.00"))
+        for credit in await buyer_credits.credits_of(policy.id, row.buyer_key)
+        for paid_by_request in [
+            credit.paid_in_full_on is not None and credit.paid_in_full_on <= row.requested_on
+        ]
+    ]
     overdue = limit_rules.check_no_overdue_credits(credits, row.requested_on)
     if overdue is not None:
         raise DomainError(overdue.rule, overdue.message, ("input", "limitId"))

@@ -44,6 +44,9 @@ CALCULATE = "policy_claim.calculate_indemnity"
 #: WT-C2: the account statement and the sale and credit evidence (the invoices).
 REQUIRED_DOCUMENTS = ("ACCOUNT_STATEMENT", "INVOICE")
 OPEN = ("DOCUMENTS_PENDING", "BELOW_THRESHOLD", "UNDER_REVIEW", "SUSPENDED", "APPROVED")
+#: A claim being processed: the buyer cannot be notified again meanwhile. A claim
+#: BELOW_THRESHOLD (WT-C5) is not processed: a new notification supersedes it.
+IN_PROCESS = ("DOCUMENTS_PENDING", "UNDER_REVIEW", "SUSPENDED", "APPROVED")
 
 
 async def publish(messages: list[OutboxMessage], now: datetime) -> None:
@@ -68,7 +71,9 @@ async def notify_non_payment(
     policy = await policies.partner_policy(principal, policy_id)
     now = await policies.policy_now(policy, real_now)
     today = now.date()
-    if await PolicyClaim.filter(policy_id=policy.id, buyer_key=buyer_key, status__in=OPEN).exists():
+    if await PolicyClaim.filter(
+        policy_id=policy.id, buyer_key=buyer_key, status__in=IN_PROCESS
+    ).exists():
         raise DomainError(
             "INVALID_STATE", "The buyer already has an open claim.", ("input", "buyer")
         )
@@ -120,6 +125,15 @@ async def notify_non_payment(
         status = "DOCUMENTS_PENDING"
     actor = policies.actor_of(principal)
     async with in_transaction():
+        superseded = await PolicyClaim.filter(
+            policy_id=policy.id, buyer_key=buyer_key, status="BELOW_THRESHOLD"
+        ).values_list("id", flat=True)
+        for old_id in superseded:
+            await PolicyClaim.filter(id=old_id, status="BELOW_THRESHOLD").update(
+                status="REJECTED",
+                rejection={"rule": "WT-C5", "message": "Below the threshold; superseded."},
+            )
+            await policy_sweep.void_claim_deadlines(policy.id, str(old_id))
         if disputed_invoices:
             await Sale.filter(
                 policy_id=policy.id, buyer_key=buyer_key, invoice_number__in=disputed_invoices
@@ -277,14 +291,16 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         )
         for c in base
     ]
-    limit = await buyer_credits.limit_on(policy.id, claim.buyer_key, claim.notified_on)
-    if limit is None:
-        limit = await buyer_credits.current_limit(policy.id, claim.buyer_key)
+    limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
     terms = buyer_credits.terms_of_limit(limit) if limit else None
-    exposure = exposure_rules.buyer_exposure(credits_at_notice, terms, claim.notified_on)
+    # WT-C6: the claim's covered credits unpaid at the notification, whole. Not cut to the
+    # limit here: wt_indemnity deducts the collections up to payment first and then caps
+    # at coverage% x the limit, so a collection lowers the part above the limit first
+    # (WT-L5: collections free capacity) instead of the insured part.
+    unpaid_at_notice = {c.id: c.outstanding for c in credits_at_notice}
     counted = [sid for sid in claim.sale_ids if not next(s for s in sales if s.id == sid).disputed]
     insured_unpaid = sum(
-        (exposure.insured_by_credit.get(sid, Decimal("0.00")) for sid in counted), Decimal("0.00")
+        (unpaid_at_notice.get(sid, Decimal("0.00")) for sid in counted), Decimal("0.00")
     )
     collections_since = sum(
         (
@@ -376,6 +392,8 @@ async def decide_policy_claim(
         moved = await PolicyClaim.filter(id=claim.id, status=claim.status).update(**changes)
         if moved != 1:
             raise DomainError("INVALID_STATE", f"Claim {claim.id} changed meanwhile.")
+        if decision == "REJECT":
+            await policy_sweep.void_claim_deadlines(policy.id, claim.id)
         await policy_events.record(
             policy,
             f"claim.{changes['status'].lower()}",
@@ -450,7 +468,7 @@ async def record_recovery(
     sales = await _claim_sales(claim)
     outstanding = sum((s.policy_amount - s.collected for s in sales), Decimal("0.00"))
     indemnified_left = max(outstanding - claim.recovered, Decimal("0.00"))
-    limit = await buyer_credits.limit_on(policy.id, claim.buyer_key, claim.notified_on)
+    limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
     coverage = (
         limit.coverage_percent if limit and limit.coverage_percent else policy.coverage_percent
     )
@@ -539,6 +557,7 @@ async def resolve_credit_dispute(
             await PolicyClaim.filter(id=claim.id, status__in=OPEN).update(
                 status="REJECTED", rejection=rejection
             )
+            await policy_sweep.void_claim_deadlines(policy.id, claim.id)
             await policy_events.record(
                 policy,
                 "claim.rejected",

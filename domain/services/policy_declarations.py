@@ -200,6 +200,22 @@ async def _exclusion(
     return None, None, firm
 
 
+async def _firm_orders_used(
+    policy_id: str, buyer_key: str, versions: list[CreditLimit]
+) -> dict[str, Decimal]:
+    """WT-L4: what firm orders declared earlier already took of each ended version's cap
+    (50% of the unused balance for all the firm orders of its 30 days, not per
+    declaration), by limit version id."""
+    used: dict[str, Decimal] = {}
+    for row in await Sale.filter(policy_id=policy_id, buyer_key=buyer_key, firm_order=True):
+        window = next(
+            (v for v in versions if credit_limits.firm_order_window(v, row.issue_date)), None
+        )
+        if window is not None:
+            used[window.id] = used.get(window.id, Decimal("0.00")) + row.policy_amount
+    return used
+
+
 def _version_on(versions: list[CreditLimit], day: date) -> CreditLimit | None:
     found = None
     for row in versions:
@@ -255,7 +271,7 @@ async def declare_sales(
                     f"Already declared for this buyer: {', '.join(sorted(taken))}.",
                     ("input", "sales"),
                 )
-            firm_used: dict[str, Decimal] = {}
+            firm_used = await _firm_orders_used(policy.id, buyer_key, versions)
             fresh: list[Sale] = []
             for line, rate, amount in sorted(
                 items, key=lambda i: (i[0].issue_date, i[0].invoice_number)

@@ -96,6 +96,14 @@ async def void_notification_deadlines(policy_id: str, sale_ids: list[str]) -> No
         ).update(state="VOID")
 
 
+async def void_claim_deadlines(policy_id: str, claim_id: str) -> None:
+    """A rejected claim waits for no documents and is never settled: its open DOCUMENTS
+    (WT-C2) and SETTLEMENT (WT-C3) rows are void, so neither is missed and flagged."""
+    await PolicyDeadline.filter(
+        policy_id=policy_id, subject=claim_id, kind__in=("DOCUMENTS", "SETTLEMENT"), state="OPEN"
+    ).update(state="VOID")
+
+
 async def meet(policy_id: str, kind: str, subject: str, on: date) -> bool:
     """Mark an open deadline met on `on` (late when after its due date). Returns whether
     it was met in time."""
@@ -186,10 +194,11 @@ async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
             )
         if row.kind == "DOCUMENTS":
             rejection = {"rule": "WT-C2", "message": "Claim documents missing after 30 days."}
-            rejected = await PolicyClaim.filter(
-                id=row.subject, status__in=("DOCUMENTS_PENDING", "BELOW_THRESHOLD")
-            ).update(status="REJECTED", rejection=rejection)
+            rejected = await PolicyClaim.filter(id=row.subject, status="DOCUMENTS_PENDING").update(
+                status="REJECTED", rejection=rejection
+            )
             if rejected:
+                await void_claim_deadlines(policy.id, row.subject)
                 await policy_events.record(
                     policy,
                     "claim.rejected",
