@@ -8,7 +8,7 @@ A declaration is all or nothing: one bad line refuses it and writes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -40,6 +40,8 @@ from domain.store.policy_models import (
 
 #: The most lines one declaration call takes (bigger months are declared in parts).
 MAX_LINES = 10_000
+#: Rows per INSERT statement of a bulk insert.
+BULK_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _check_sale_lines(policy: Policy, month: date, lines: list[SaleLine]) -> Non
         raise InvalidInput(problems)
 
 
-async def _exclusion(
+def _exclusion(
     policy: Policy,
     line: SaleLine,
     versions: list[CreditLimit],
@@ -200,20 +202,100 @@ async def _exclusion(
     return None, None, firm
 
 
-async def _firm_orders_used(
-    policy_id: str, buyer_key: str, versions: list[CreditLimit]
+def _firm_orders_used(
+    earlier: list[tuple[Credit, bool]], versions: list[CreditLimit]
 ) -> dict[str, Decimal]:
     """WT-L4: what firm orders declared earlier already took of each ended version's cap
     (50% of the unused balance for all the firm orders of its 30 days, not per
     declaration), by limit version id."""
     used: dict[str, Decimal] = {}
-    for row in await Sale.filter(policy_id=policy_id, buyer_key=buyer_key, firm_order=True):
+    for credit, firm_order in earlier:
+        if not firm_order:
+            continue
         window = next(
-            (v for v in versions if credit_limits.firm_order_window(v, row.issue_date)), None
+            (v for v in versions if credit_limits.firm_order_window(v, credit.issue_date)), None
         )
         if window is not None:
-            used[window.id] = used.get(window.id, Decimal("0.00")) + row.policy_amount
+            used[window.id] = used.get(window.id, Decimal("0.00")) + credit.amount
     return used
+
+
+async def _limit_versions_of(policy_id: str, buyers: list[str]) -> dict[str, list[CreditLimit]]:
+    found: dict[str, list[CreditLimit]] = defaultdict(list)
+    rows = await CreditLimit.filter(
+        policy_id=policy_id, buyer_key__in=buyers, status__in=buyer_credits.GRANTED_VERSIONS
+    ).order_by("effective_from", "created_at")
+    for row in rows:
+        found[row.buyer_key].append(row)
+    return found
+
+
+async def _credits_of(policy_id: str, buyers: list[str]) -> dict[str, list[tuple[Credit, bool]]]:
+    """The buyers' declared credits (with their firm-order flag and invoice number as the
+    credit id's companion), read as plain values: no model objects for 100,000 rows."""
+    found: dict[str, list[tuple[Credit, bool]]] = defaultdict(list)
+    rows = (
+        await Sale.filter(policy_id=policy_id, buyer_key__in=buyers)
+        .order_by("due_date", "issue_date", "id")
+        .values(*_CREDIT_COLUMNS)
+    )
+    for row in rows:
+        credit = Credit(
+            id=row["invoice_number"],
+            issue_date=row["issue_date"],
+            due_date=row["due_date"],
+            amount=row["policy_amount"],
+            collected=row["collected"],
+            paid_in_full_on=row["paid_in_full_on"],
+            extended_due_date=row["extended_due_date"],
+            excluded_by=row["excluded_by"],
+        )
+        found[row["buyer_key"]].append((credit, row["firm_order"]))
+    return found
+
+
+_CREDIT_COLUMNS = (
+    "buyer_key",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "policy_amount",
+    "collected",
+    "paid_in_full_on",
+    "extended_due_date",
+    "excluded_by",
+    "firm_order",
+)
+
+
+def _refuse_duplicates(
+    by_buyer: dict[str, list[tuple[SaleLine, Decimal, Decimal]]],
+    earlier_of: dict[str, list[tuple[Credit, bool]]],
+) -> None:
+    taken: list[str] = []
+    for buyer_key, items in by_buyer.items():
+        numbers = {credit.id for credit, _ in earlier_of.get(buyer_key, [])}
+        taken += [
+            f"{buyer_key} {line.invoice_number}"
+            for line, _, _ in items
+            if line.invoice_number in numbers
+        ]
+    taken.sort()
+    if taken:
+        raise DomainError(
+            "DUPLICATE_INVOICE",
+            f"Already declared: {', '.join(taken[:20])}.",
+            ("input", "sales"),
+        )
+
+
+async def _buyers_with_collections(policy_id: str, buyers: list[str]) -> list[str]:
+    keys = (
+        await Collection.filter(policy_id=policy_id, buyer_key__in=buyers)
+        .distinct()
+        .values_list("buyer_key", flat=True)
+    )
+    return sorted(str(key) for key in keys)
 
 
 def _version_on(versions: list[CreditLimit], day: date) -> CreditLimit | None:
@@ -254,30 +336,23 @@ async def declare_sales(
     actor = policies.actor_of(principal)
     async with in_transaction():
         declaration = await _declaration(policy, "SALES", month, today, now)
+        # A month can hold 100,000 invoices: every read below is one query for all the
+        # buyers of the call, and the rows go in with one bulk INSERT.
+        buyers = list(by_buyer)
+        versions_of = await _limit_versions_of(policy.id, buyers)
+        earlier_of = await _credits_of(policy.id, buyers)
+        _refuse_duplicates(by_buyer, earlier_of)
+        fresh: list[Sale] = []
         for buyer_key, items in by_buyer.items():
-            versions = await buyer_credits.limit_versions(policy.id, buyer_key)
-            earlier = await buyer_credits.credits_of(policy.id, buyer_key)
-            taken = {
-                s.invoice_number
-                for s in await Sale.filter(
-                    policy_id=policy.id,
-                    buyer_key=buyer_key,
-                    invoice_number__in=[i[0].invoice_number for i in items],
-                )
-            }
-            if taken:
-                raise DomainError(
-                    "DUPLICATE_INVOICE",
-                    f"Already declared for this buyer: {', '.join(sorted(taken))}.",
-                    ("input", "sales"),
-                )
-            firm_used = await _firm_orders_used(policy.id, buyer_key, versions)
-            fresh: list[Sale] = []
+            versions = versions_of.get(buyer_key, [])
+            # WT-L7 only ever cites the buyer's worst credit: keep that one, not them all.
+            worst = limit_rules.aggravating_credit([c for c, _ in earlier_of.get(buyer_key, [])])
+            firm_used = _firm_orders_used(earlier_of.get(buyer_key, []), versions)
             for line, rate, amount in sorted(
                 items, key=lambda i: (i[0].issue_date, i[0].invoice_number)
             ):
-                rule, reason, firm = await _exclusion(
-                    policy, line, versions, earlier, firm_used, amount
+                rule, reason, firm = _exclusion(
+                    policy, line, versions, [worst] if worst else [], firm_used, amount
                 )
                 term_days = (line.due_date - line.issue_date).days
                 sale = Sale(
@@ -301,12 +376,16 @@ async def declare_sales(
                     created_at=now,
                 )
                 fresh.append(sale)
-                earlier.append(buyer_credits.credit_of(sale))
-            # One INSERT per buyer, not per invoice (a month can hold 100,000 of them).
-            await Sale.bulk_create(fresh)
-            await policy_sweep.open_notification_deadlines(policy, fresh, now)
+                credit = replace(buyer_credits.credit_of(sale), id=line.invoice_number)
+                worst = limit_rules.aggravating_credit([c for c in (worst, credit) if c])
+        await Sale.bulk_create(fresh, batch_size=BULK_BATCH)
+        await policy_sweep.open_notification_deadlines(policy, fresh, now)
+        # WT-N2: unassigned collections may now reach an older new credit.
+        collecting = await _buyers_with_collections(policy.id, buyers)
+        for buyer_key in collecting:
             await buyer_credits.apply_collections(policy.id, buyer_key)
-            if declaration.late:
+        if declaration.late:
+            for buyer_key in buyers:
                 await _late_declaration(policy, buyer_key, today)
         in_time = await policy_sweep.meet(policy.id, "DECLARATION", month.isoformat(), today)
         if declaration.late:
@@ -327,11 +406,12 @@ async def declare_sales(
                     "deadlineMet": in_time,
                 },
             )
-    # Re-read: collections and WT-N1 may have changed the rows after their insert.
-    stored = await Sale.filter(declaration_id=declaration.id).order_by(
-        "buyer_key", "issue_date", "id"
-    )
-    return DeclarationResult(declaration, stored, [])
+    if declaration.late or collecting:
+        # Collections and WT-N1 changed rows after their insert: read them back.
+        fresh = await Sale.filter(declaration_id=declaration.id).order_by(
+            "buyer_key", "issue_date", "id"
+        )
+    return DeclarationResult(declaration, fresh, [])
 
 
 async def _late_declaration(policy: Policy, buyer_key: str, declared_on: date) -> None:

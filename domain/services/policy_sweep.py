@@ -75,7 +75,7 @@ async def open_notification_deadlines(policy: Policy, sales: list[Sale], now: da
         if sale.excluded_by is None
     ]
     if rows:
-        await PolicyDeadline.bulk_create(rows)
+        await PolicyDeadline.bulk_create(rows, batch_size=1_000)
 
 
 async def move_notification_deadline(policy_id: str, sale: Sale) -> None:

@@ -233,3 +233,32 @@ def test_wt_l1_sale_on_or_after_the_limit_ends_is_refused():
     assert on_the_day is not None
     assert on_the_day.rule == "WT-L1"
     assert limit_in_force(ended, date(2025, 7, 1)) is not None
+
+
+def test_wt_l7_a_buyer_history_reduces_to_its_aggravating_credit():
+    """aggravated_risk over every credit == over the one aggravating_credit returns."""
+    from datetime import date as day
+    from decimal import Decimal as D
+
+    from domain.rules.wt.limits import aggravated_risk, aggravating_credit
+    from domain.rules.wt.terms import Credit as C
+
+    credits = [
+        C("b", day(2027, 1, 1), day(2027, 2, 1), D("10.00")),
+        C("a", day(2027, 1, 1), day(2027, 2, 1), D("5.00")),
+        C(
+            "c",
+            day(2027, 1, 1),
+            day(2027, 1, 20),
+            D("5.00"),
+            collected=D("5.00"),
+            paid_in_full_on=day(2027, 1, 25),
+        ),
+        C("d", day(2027, 1, 5), day(2027, 3, 1), D("7.00")),
+    ]
+    assert aggravating_credit(credits).id == "a"
+    for sale_day in (day(2027, 3, 2), day(2027, 3, 3), day(2027, 3, 31), day(2027, 4, 1)):
+        assert aggravated_risk(sale_day, credits) == aggravated_risk(
+            sale_day, [aggravating_credit(credits)]
+        )
+    assert aggravating_credit([credits[2]]) is None

@@ -141,6 +141,14 @@ def aggravated_risk(sale_date: date, earlier_credits: Sequence[Credit]) -> Viola
     )
 
 
+def aggravating_credit(credits: Sequence[Credit]) -> Credit | None:
+    """WT-L7: the one credit `aggravated_risk` would cite for any sale date (the earliest
+    day from which a credit aggravates, ties by id), or None. A buyer's history reduces
+    to it: `aggravated_risk(day, credits) == aggravated_risk(day, [aggravating_credit])`."""
+    found = [(start, c.id, c) for c in credits if (start := _aggravates_from(c)) is not None]
+    return min(found, key=lambda item: (item[0], item[1]))[2] if found else None
+
+
 def limit_in_force(limit: LimitTerms | None, sale_date: date) -> Violation | None:
     """WT-L1: a sale is covered only under a limit in force on the sale date: there is a
     limit, it has taken effect (`effective_from` <= sale date) and it was not cancelled
