@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.rules.money import round_cents
 from domain.rules.wt import claims as claim_rules
 from domain.rules.wt import exposure as exposure_rules
 from domain.rules.wt.terms import Collection as RuleCollection
@@ -34,6 +35,7 @@ from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 from domain.store.policy_models import (
     Collection,
+    ExchangeRate,
     Policy,
     PolicyClaim,
     PolicyDocument,
@@ -311,7 +313,24 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     )
     paid_before = await PolicyClaim.filter(policy_id=policy.id, status="PAID").exclude(id=claim.id)
     invoiced, premium_paid = await policies.premium_totals(policy.id)
+    counted_sales = [s for s in sales if s.id in counted]
+    rates = await _foreign_rates(policy, counted_sales, now.date())
+    if rates is not None:
+        # WT-C7: back to the credit's currency, then the lesser of the two rates.
+        sale_rate = rates[0]
+        insured_unpaid = sum(
+            (
+                s.amount
+                if unpaid_at_notice.get(s.id) == s.policy_amount
+                else round_cents(unpaid_at_notice.get(s.id, Decimal("0.00")) / sale_rate)
+                for s in counted_sales
+            ),
+            Decimal("0.00"),
+        )
+        collections_since = round_cents(collections_since / sale_rate)
     result = claim_rules.wt_indemnity(
+        sale_rate=rates[0] if rates else None,
+        indemnity_rate=rates[1] if rates else None,
         insured_unpaid=insured_unpaid,
         collections_up_to_payment=collections_since,
         coverage_percent=terms.coverage_percent if terms else policy.coverage_percent,
@@ -341,6 +360,30 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
                 data={"claimId": claim.id, "amount": str(result.amount)},
             )
     return result.amount
+
+
+async def _foreign_rates(
+    policy: Policy, counted: list[Sale], today: date
+) -> tuple[Decimal, Decimal] | None:
+    """WT-C7 applies to a claim whose credits share one foreign currency and one
+    day-of-sale rate: (that rate, the rate of the indemnity day, or the latest before
+    it). None otherwise: the amounts stay at their day-of-sale rates (WT-N3)."""
+    currencies = {s.currency for s in counted}
+    sale_rates = {s.rate for s in counted}
+    if len(currencies) != 1 or len(sale_rates) != 1:
+        return None
+    (currency,) = currencies
+    if currency == policy.currency:
+        return None
+    latest = (
+        await ExchangeRate.filter(
+            from_currency=currency, to_currency=policy.currency, on__lte=today
+        )
+        .order_by("-on")
+        .first()
+    )
+    (sale_rate,) = sale_rates
+    return sale_rate, latest.rate if latest else sale_rate
 
 
 async def recalculate_open_claims(

@@ -107,3 +107,49 @@ async def test_wt_n3_sale_in_another_currency_converted_at_the_day_of_sale_rate(
         key,
     )
     assert by_partner["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+async def usd_claim(api, jobs, key, staff, indemnity_day_rate: str) -> dict:
+    """A 1,000.00 USD credit sold at 0.91234567 (912.35 EUR), notified on 2027-03-20,
+    the USD rate of that day set to `indemnity_day_rate`."""
+    from tests.api.policy_helpers import POLICY_CLAIM, submit_policy_document
+
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 1, 5))
+    await granted_limit(api, key, staff, policy_id, "5", "30000.00")
+    for day, rate in (("2027-01-12", "0.91234567"), ("2027-03-20", indemnity_day_rate)):
+        await call(
+            api,
+            SET_RATE,
+            {"input": {"fromCurrency": "USD", "toCurrency": "EUR", "on": day, "rate": rate}},
+            staff,
+        )
+    await advance(api, key, clock_id, date(2027, 2, 1))
+    usd = sale("5", "U1", "2027-01-12", "2027-03-12", "1000.00")
+    usd["amount"] = {"amount": "1000.00", "currency": "USD"}
+    await declare_sales(api, key, policy_id, "2027-01-01", [usd])
+    await advance(api, key, clock_id, date(2027, 3, 20))
+    notified = await call(
+        api,
+        NOTIFY,
+        {"input": {"policyId": policy_id, "buyer": buyer("5"), "cause": "NON_PAYMENT"}},
+        key,
+    )
+    claim_id = notified["claim"]["id"]
+    for kind in ("ACCOUNT_STATEMENT", "INVOICE"):
+        await submit_policy_document(api, key, claim_id, kind)
+    await jobs.run_all()
+    return await call(api, POLICY_CLAIM, {"id": claim_id}, key)
+
+
+async def test_wt_c7_indemnity_at_the_lesser_of_sale_and_indemnity_day_rates(
+    api, jobs, storage, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    lower = await usd_claim(api, jobs, key, staff, "0.80")
+    # 1,000.00 USD x 0.80 (lesser) = 800.00 EUR; 90% = 720.00
+    assert lower["indemnity"]["amount"]["amount"] == "720.00"
+    assert any(line["rule"] == "WT-C7" for line in lower["indemnity"]["lines"])
+    higher = await usd_claim(api, jobs, key, staff, "1.10")
+    # 1,000.00 USD x 0.91234567 (day of sale, lesser) = 912.35 EUR; 90% = 821.115 -> 821.12
+    assert higher["indemnity"]["amount"]["amount"] == "821.12"
