@@ -3,6 +3,7 @@ collections applied to the credits (WT-N2) and the buyer's exposure (WT-L5)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -32,6 +33,11 @@ def credit_of(sale: Sale) -> Credit:
         extended_due_date=sale.extended_due_date,
         excluded_by=sale.excluded_by,
     )
+
+
+def uncollected(sale: Sale) -> Credit:
+    """The credit before any collection: what WT-N2 allocates collections to."""
+    return replace(credit_of(sale), collected=Decimal("0.00"), paid_in_full_on=None)
 
 
 async def sales_of(policy_id: str, buyer_key: str) -> list[Sale]:
@@ -100,17 +106,7 @@ async def apply_collections(policy_id: str, buyer_key: str) -> dict[str, Decimal
         "received_on", "id"
     )
     by_number = {sale.invoice_number: sale.id for sale in sales}
-    credits = [
-        Credit(
-            id=s.id,
-            issue_date=s.issue_date,
-            due_date=s.due_date,
-            amount=s.policy_amount,
-            extended_due_date=s.extended_due_date,
-            excluded_by=s.excluded_by,
-        )
-        for s in sales
-    ]
+    credits = [uncollected(s) for s in sales]
     # Paid-in-full day: replay the collections in the order they arrived.
     paid_on: dict[str, date] = {}
     seen: list[RuleCollection] = []

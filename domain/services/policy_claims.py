@@ -8,6 +8,7 @@ recoveries shared by coverage percentage (WT-R1).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -262,17 +263,7 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     invoice_ids = {s.invoice_number: s.id for s in sales}
     collections = await Collection.filter(policy_id=policy.id, buyer_key=claim.buyer_key)
     # Allocation works on face amounts; assigned collections name their invoice.
-    base = [
-        Credit(
-            s.id,
-            s.issue_date,
-            s.due_date,
-            s.policy_amount,
-            extended_due_date=s.extended_due_date,
-            excluded_by=s.excluded_by,
-        )
-        for s in sales
-    ]
+    base = [buyer_credits.uncollected(s) for s in sales]
     collections = [
         c for c in collections if c.invoice_number is None or c.invoice_number in invoice_ids
     ]
@@ -281,18 +272,7 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
             row.invoice_number = invoice_ids[row.invoice_number]
     at_notice = _collected_by(base, collections, claim.notified_on)
     up_to_now = _collected_by(base, collections, None)
-    credits_at_notice = [
-        Credit(
-            c.id,
-            c.issue_date,
-            c.due_date,
-            c.amount,
-            collected=at_notice.get(c.id, Decimal("0.00")),
-            extended_due_date=c.extended_due_date,
-            excluded_by=c.excluded_by,
-        )
-        for c in base
-    ]
+    credits_at_notice = [replace(c, collected=at_notice.get(c.id, Decimal("0.00"))) for c in base]
     limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
     terms = buyer_credits.terms_of_limit(limit) if limit else None
     # WT-C6: the claim's covered credits unpaid at the notification, whole. Not cut to the
