@@ -569,15 +569,30 @@ async def mark_policy_indemnity_paid(
     return await run_mutation(info, t.PolicyClaimPayload, body)
 
 
+async def record_collection_costs(
+    info: Info, input: t.RecordCollectionCostsInput
+) -> t.PolicyClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await policy_claims.record_collection_costs(
+            info.context.principal, str(input.claim_id), input.amount.amount, info.context.now
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.PolicyClaimPayload, body)
+
+
 async def record_recovery(info: Info, input: t.RecordRecoveryInput) -> t.RecoveryPayload:
     async def body() -> dict[str, Any]:
         row, split = await policy_claims.record_recovery(
             info.context.principal,
             str(input.claim_id),
-            input.amount.amount,
+            input.amount.amount if input.amount else Decimal("0.00"),
             input.costs.amount if input.costs else Decimal("0.00"),
             input.received_on,
             info.context.now,
+            goods_market_value=input.goods_market_value.amount
+            if input.goods_market_value
+            else None,
         )
         claim = await claim_out(row)
         currency = claim.recovered.currency

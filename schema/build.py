@@ -318,7 +318,13 @@ class Mutation:
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.mark_policy_indemnity_paid(info, input)
 
-    @strawberry.mutation(description="Staff: a recovery after the indemnity (WT-R1).")
+    @strawberry.mutation(description="Staff: authorised collection costs (WT-C6).")
+    async def record_collection_costs(
+        self, info: Info, input: wt.RecordCollectionCostsInput
+    ) -> wt.PolicyClaimPayload:
+        return await policy_resolvers.record_collection_costs(info, input)
+
+    @strawberry.mutation(description="Staff: a recovery after the indemnity (WT-R1, WT-R2).")
     async def record_recovery(
         self, info: Info, input: wt.RecordRecoveryInput
     ) -> wt.RecoveryPayload:

@@ -368,9 +368,19 @@ class MarkPolicyIndemnityPaidInput:
 @strawberry.input
 class RecordRecoveryInput:
     claim_id: strawberry.ID
-    amount: MoneyInput
     received_on: dt.date
+    amount: MoneyInput | None = strawberry.field(default=None, description="Money recovered.")
+    goods_market_value: MoneyInput | None = strawberry.field(
+        default=None,
+        description="WT-R2: goods recovered, at market value (never below 50% invoiced).",
+    )
     costs: MoneyInput | None = None
+
+
+@strawberry.input(description="WT-C6: collection costs the insurer authorised.")
+class RecordCollectionCostsInput:
+    claim_id: strawberry.ID
+    amount: MoneyInput
 
 
 @strawberry.input

@@ -322,6 +322,9 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         max_indemnity_multiple=policy.max_indemnity_multiple,
         premium_paid=premium_paid,
         premium_total=invoiced,
+        collection_costs=claim.collection_costs
+        if rates is None
+        else round_cents(claim.collection_costs / rates[0]),
     )
     lines: list[dict[str, Any]] = [
         {"label": line.label, "amount": str(line.amount), "rule": line.rule}
@@ -466,6 +469,35 @@ async def mark_policy_indemnity_paid(
     return claim
 
 
+async def record_collection_costs(
+    principal: Principal, claim_id: str, amount: Decimal, real_now: datetime
+) -> PolicyClaim:
+    """Staff: the collection costs they authorised (WT-C6: paid at the coverage
+    percentage, capped at 50% of the limit or of the unpaid credit). Recalculates."""
+    claim, policy = await _staff_claim(principal, claim_id)
+    if amount < 0:
+        raise DomainError("INVALID_INPUT", "Costs are not negative.", ("input", "amount"))
+    if claim.status not in ("UNDER_REVIEW", "SUSPENDED", "APPROVED", "DOCUMENTS_PENDING"):
+        raise DomainError(
+            "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
+        )
+    now = await policies.policy_now(policy, real_now)
+    async with in_transaction():
+        await PolicyClaim.filter(id=claim.id).update(collection_costs=round_cents(amount))
+        await policy_events.record(
+            policy,
+            "claim.collection_costs_recorded",
+            actor=policies.actor_of(principal),
+            now=now,
+            data={"claimId": claim.id, "amount": str(round_cents(amount)), "rule": "WT-C6"},
+            webhook=False,
+        )
+        message = await outbox.enqueue(CALCULATE, {"claim_id": claim.id}, now)
+    await publish([message], now)
+    await claim.refresh_from_db()
+    return claim
+
+
 async def record_recovery(
     principal: Principal,
     claim_id: str,
@@ -473,9 +505,12 @@ async def record_recovery(
     costs: Decimal,
     received_on: date,
     real_now: datetime,
+    goods_market_value: Decimal | None = None,
 ) -> tuple[PolicyClaim, claim_rules.RecoverySplit]:
     """WT-R1: a recovery after the indemnity, net of collection costs, goes first to the
-    indemnified credits and is shared by coverage percentage; the rest is the insured's."""
+    indemnified credits and is shared by coverage percentage; the rest is the insured's.
+    Recovered goods count at market value, never below 50% of the invoiced amount
+    (WT-R2)."""
     claim, policy = await _staff_claim(principal, claim_id)
     if claim.status != "PAID":
         raise DomainError(
@@ -483,12 +518,15 @@ async def record_recovery(
             "Before the indemnity is paid, money received is a collection (declareCollections).",
             ("input", "claimId"),
         )
-    if amount <= 0 or costs < 0:
+    if amount < 0 or costs < 0 or (amount == 0 and goods_market_value is None):
         raise DomainError(
-            "INVALID_INPUT", "A positive amount, costs not negative.", ("input", "amount")
+            "INVALID_INPUT", "Money or goods recovered, costs not negative.", ("input", "amount")
         )
     now = await policies.policy_now(policy, real_now)
     sales = await _claim_sales(claim)
+    if goods_market_value is not None:
+        invoiced = sum((s.policy_amount for s in sales), Decimal("0.00"))
+        amount += claim_rules.recovered_goods_value(goods_market_value, invoiced)
     outstanding = sum((s.policy_amount - s.collected for s in sales), Decimal("0.00"))
     indemnified_left = max(outstanding - claim.recovered, Decimal("0.00"))
     limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)

@@ -240,6 +240,8 @@ class PolicyClaim(Model):
     calculated_at = fields.DatetimeField(null=True)
     paid_on = fields.DateField(null=True)
     recovered = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    #: WT-C6 collection costs the insurer authorised, paid at the coverage percentage
+    collection_costs = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     rejection: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 

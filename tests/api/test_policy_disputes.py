@@ -30,8 +30,14 @@ CLAIM = (
 )
 
 
-async def claim_with_dispute(api, jobs, key, staff, disputed: list[str]) -> tuple[str, str]:
+async def claim_with_dispute(
+    api, jobs, key, staff, disputed: list[str], clock: list[str] | None = None
+) -> tuple[str, str]:
+    """D1 5,000.00 (due 02-15) and D2 4,000.00 (due 02-20) to buyer 7 under a 20,000.00
+    limit, notified on 2027-03-01 with `disputed` invoices. `clock` receives the clock id."""
     policy_id, clock_id = await active_policy(api, key, staff)
+    if clock is not None:
+        clock.append(clock_id)
     await advance(api, key, clock_id, date(2027, 1, 5))
     await granted_limit(api, key, staff, policy_id, "7", "20000.00")
     await advance(api, key, clock_id, date(2027, 2, 1))
