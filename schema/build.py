@@ -21,9 +21,11 @@ from resolvers import claims as claim_resolvers
 from resolvers import cover_life, documents, quotes, test_clocks, webhooks
 from resolvers import covers as cover_resolvers
 from resolvers import policies as policy_resolvers
+from resolvers import top_up as top_up_resolvers
 from resolvers.context import Info
 from schema import inputs
 from schema import policy_types as wt
+from schema import topup_types as tu
 from schema.cover_types import (
     Claim,
     ClaimPayload,
@@ -68,6 +70,10 @@ class Query:
             return await policy_resolvers.policy(info, id)
         if str(id).startswith("pcl_"):
             return await policy_resolvers.policy_claim(info, id)
+        if str(id).startswith("tup_"):
+            return await top_up_resolvers.top_up_policy(info, id)
+        if str(id).startswith("tuc_"):
+            return await top_up_resolvers.top_up_claim(info, id)
         return None
 
     @strawberry.field
@@ -133,6 +139,20 @@ class Query:
     @strawberry.field
     async def policy_claim(self, info: Info, id: strawberry.ID) -> wt.PolicyClaim | None:
         return await policy_resolvers.policy_claim(info, id)
+
+    # Top-up policies (TU rules)
+
+    @strawberry.field
+    async def top_up_policy(self, info: Info, id: strawberry.ID) -> tu.TopUpPolicy | None:
+        return await top_up_resolvers.top_up_policy(info, id)
+
+    @strawberry.field
+    async def top_up_limits(self, info: Info, policy_id: strawberry.ID) -> list[tu.TopUpLimit]:
+        return await top_up_resolvers.top_up_limits(info, policy_id)
+
+    @strawberry.field
+    async def top_up_claim(self, info: Info, id: strawberry.ID) -> tu.TopUpClaim | None:
+        return await top_up_resolvers.top_up_claim(info, id)
 
     @strawberry.field
     async def test_clock(self, info: Info, id: strawberry.ID) -> TestClock | None:
@@ -329,6 +349,56 @@ class Mutation:
         self, info: Info, input: wt.RecordRecoveryInput
     ) -> wt.RecoveryPayload:
         return await policy_resolvers.record_recovery(info, input)
+
+    # Top-up policies (TU rules)
+
+    @strawberry.mutation
+    async def create_top_up_policy(
+        self, info: Info, input: tu.CreateTopUpPolicyInput
+    ) -> tu.TopUpPolicyPayload:
+        return await top_up_resolvers.create_top_up_policy(info, input)
+
+    @strawberry.mutation(description="Staff: the annual minimum premium was paid (TU-P1).")
+    async def record_top_up_premium(
+        self, info: Info, input: tu.RecordTopUpPremiumInput
+    ) -> tu.TopUpPolicyPayload:
+        return await top_up_resolvers.record_top_up_premium(info, input)
+
+    @strawberry.mutation(description="The first layer decided on a buyer (TU-L1 to TU-L3).")
+    async def record_first_layer_decision(
+        self, info: Info, input: tu.RecordFirstLayerDecisionInput
+    ) -> tu.TopUpLimitPayload:
+        return await top_up_resolvers.record_first_layer_decision(info, input)
+
+    @strawberry.mutation(description="Deliveries, each insured or not (TU-E1, TU-E3).")
+    async def declare_deliveries(
+        self, info: Info, input: tu.DeclareDeliveriesInput
+    ) -> tu.DeliveriesPayload:
+        return await top_up_resolvers.declare_deliveries(info, input)
+
+    @strawberry.mutation(description="A buyer's insolvency, within 30 days (TU-N1).")
+    async def notify_insolvency(
+        self, info: Info, input: tu.NotifyInsolvencyInput
+    ) -> tu.TopUpClaimPayload:
+        return await top_up_resolvers.notify_insolvency(info, input)
+
+    @strawberry.mutation(description="The first layer paid: the insured event (TU-E2).")
+    async def record_first_layer_indemnity(
+        self, info: Info, input: tu.RecordFirstLayerIndemnityInput
+    ) -> tu.TopUpClaimPayload:
+        return await top_up_resolvers.record_first_layer_indemnity(info, input)
+
+    @strawberry.mutation(description="Staff: pay or reject a top-up claim (TU-C1, TU-P1).")
+    async def decide_top_up_claim(
+        self, info: Info, input: tu.DecideTopUpClaimInput
+    ) -> tu.TopUpClaimPayload:
+        return await top_up_resolvers.decide_top_up_claim(info, input)
+
+    @strawberry.mutation(description="A recovery on a top-up loss (TU-R1, TU-C2).")
+    async def record_top_up_recovery(
+        self, info: Info, input: tu.RecordTopUpRecoveryInput
+    ) -> tu.TopUpClaimPayload:
+        return await top_up_resolvers.record_top_up_recovery(info, input)
 
     @strawberry.mutation
     async def create_test_clock(

@@ -15,6 +15,7 @@ from domain.services import (
     holds,
     policy_claims,
     policy_sweep,
+    top_up,
 )
 
 
@@ -45,7 +46,11 @@ async def _policy_indemnity(claim_id: str, outbox_id: str | None = None) -> Any:
 async def _sweep(outbox_id: str | None = None) -> Any:
     """Idempotent: every change it makes is a compare-and-set on the deadline row."""
     now = datetime.now(UTC)
-    return await deadline_sweep.sweep(now) + await policy_sweep.sweep(now)
+    return (
+        await deadline_sweep.sweep(now)
+        + await policy_sweep.sweep(now)
+        + await top_up.recompute_due_limits(now)
+    )
 
 
 JOBS: dict[str, Callable[..., Awaitable[Any]]] = {

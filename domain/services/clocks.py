@@ -52,6 +52,7 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         deadline_sweep,
         holds,
         policy_sweep,
+        top_up,
     )
 
     clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
@@ -79,8 +80,10 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
             day = day + timedelta(days=1)
             await deadline_sweep.sweep(min(day, to), test_clock_id=clock.id)
             await policy_sweep.sweep(min(day, to), test_clock_id=clock.id)
+            await top_up.recompute_due_limits(min(day, to), test_clock_id=clock.id)
         await deadline_sweep.sweep(to, test_clock_id=clock.id)
         await policy_sweep.sweep(to, test_clock_id=clock.id)
+        await top_up.recompute_due_limits(to, test_clock_id=clock.id)
     finally:
         await TestClock.filter(id=clock.id).update(status="READY")
     await clock.refresh_from_db()

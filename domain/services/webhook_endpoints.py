@@ -53,6 +53,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "declaration.late",
     "premium.adjustment_issued",
     "extension.decided",
+    # Top-up policies (TU rules); claim events are shared.
+    "top_up_limit.changed",
 )
 #: Subscribes an endpoint to every event type, present and future.
 ALL_EVENTS = "*"

@@ -11,6 +11,7 @@ MODELS_MODULES = [
     "domain.store.webhook_models",
     "domain.store.claim_models",
     "domain.store.policy_models",
+    "domain.store.topup_models",
 ]
 MIGRATIONS_MODULE = "domain.store.migrations"
 

@@ -1,0 +1,289 @@
+"""Top-up losses (TU-N1, TU-E1, TU-E2, TU-C1, TU-C2, TU-R1, TU-P1):
+
+notifyInsolvency (within 30 days of learning of it) -> NOTIFIED -> the first layer pays
+its indemnity: the insured event (TU-E2) -> INSURED_EVENT with the TU-C1 indemnity ->
+staff approve and pay (PAID) or reject -> recoveries recalculate the indemnity; an
+overpayment is the insured's to refund (TU-R1).
+
+The insurance year's remaining sum insured and aggregate deductible are read from the
+year's other claims (TU-C2), so each loss consumes the aggregate deductible once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.rules.money import round_cents
+from domain.rules.tu import eligibility as tu_eligibility
+from domain.rules.tu import indemnity as tu_indemnity
+from domain.services import top_up
+from domain.services.errors import DomainError, not_found
+from domain.services.principals import Principal
+from domain.store.ids import new_id
+from domain.store.topup_models import TopUpClaim, TopUpLimit, TopUpPolicy
+
+#: Claims whose indemnity counts against the year (paid, or owed once approved).
+COUNTED = ("INSURED_EVENT", "APPROVED", "PAID")
+ZERO = Decimal("0.00")
+
+
+async def visible_claim(principal: Principal, claim_id: str) -> TopUpClaim | None:
+    claim = await TopUpClaim.get_or_none(id=claim_id)
+    if claim is None:
+        return None
+    if principal.is_staff:
+        return claim
+    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    return claim if policy.partner_id == principal.partner_id else None  # type: ignore[attr-defined]
+
+
+async def year_account(
+    policy: TopUpPolicy, year: int, *, excluding: str | None = None
+) -> tuple[Decimal, Decimal]:
+    """(remaining annual sum insured, aggregate deductible not yet borne) for a year:
+    TU-C2 reduces the sum by indemnities paid or owed and raises it by recoveries."""
+    claims = await TopUpClaim.filter(
+        policy_id=policy.id, insurance_year=year, status__in=COUNTED
+    ).exclude(id=excluding or "")
+    indemnities = sum((c.indemnity_amount or ZERO for c in claims), ZERO)
+    recoveries = sum((c.recoveries for c in claims), ZERO)
+    used = sum((c.aggregate_deductible_used for c in claims), ZERO)
+    remaining = min(policy.annual_sum_insured, policy.annual_sum_insured - indemnities + recoveries)
+    return max(remaining, ZERO), max(policy.annual_aggregate_deductible - used, ZERO)
+
+
+async def notify_insolvency(
+    principal: Principal,
+    policy_id: str,
+    buyer_key: str,
+    learned_on: date,
+    covered_loss: Decimal,
+    first_unpaid_invoice_date: date,
+    admitted: bool,
+    real_now: datetime,
+) -> TopUpClaim:
+    """TU-N1: notified within 30 days of learning of the insolvency; TU-E1: admitted in
+    the proceedings and above the non-indemnifiable threshold; TU-C2: the year of the
+    first unpaid invoice."""
+    policy = await top_up.partner_policy(principal, policy_id)
+    now = await top_up.policy_now(policy, real_now)
+    late = tu_eligibility.check_notification(learned_on, now.date())
+    if late is not None:
+        raise DomainError(late.rule, late.message, ("input", "learnedOn"))
+    refused = tu_eligibility.check_loss(
+        top_up.terms_of(policy), covered_loss, admitted, recoveries_exhausted=True
+    )
+    if refused:
+        raise DomainError(refused[0].rule, refused[0].message, ("input", "coveredLoss"))
+    if not await TopUpLimit.filter(policy_id=policy.id, buyer_key=buyer_key).exists():
+        raise DomainError("TU-E1", "No top-up limit for this buyer.", ("input", "buyer"))
+    year = tu_eligibility.insurance_year_of(first_unpaid_invoice_date, policy.period_start)
+    async with in_transaction():
+        claim = await TopUpClaim.create(
+            id=new_id("tuc"),
+            policy_id=policy.id,
+            buyer_key=buyer_key,
+            status="NOTIFIED",
+            learned_of_insolvency_on=learned_on,
+            notified_on=now.date(),
+            insurance_year=year,
+            covered_loss=round_cents(covered_loss),
+            admitted_in_proceedings=admitted,
+            created_at=now,
+        )
+        await top_up.emit(policy, "claim.opened", now, {"claimId": claim.id, "buyer": buyer_key})
+    return claim
+
+
+async def _calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopUpIndemnity:
+    limit = await TopUpLimit.get(policy_id=policy.id, buyer_key=claim.buyer_key)
+    remaining, aggregate_left = await year_account(policy, claim.insurance_year, excluding=claim.id)
+    return tu_indemnity.tu_indemnity(
+        covered_loss=claim.covered_loss,
+        top_up_limit=limit.top_up_limit,
+        remaining_sum_insured=remaining,
+        recoveries_and_setoffs=claim.recoveries,
+        per_loss_deductible=policy.per_loss_deductible,
+        aggregate_deductible_remaining=aggregate_left,
+        coverage_percent=policy.coverage_percent,
+        first_layer_coverage_percent=policy.first_layer_coverage_percent,
+        first_layer_final_indemnity=claim.first_layer_indemnity or ZERO,
+        premium_paid=policy.premium_paid_on is not None,
+    )
+
+
+def _lines(result: tu_indemnity.TopUpIndemnity) -> list[dict[str, Any]]:
+    return [
+        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
+        for line in result.lines
+    ]
+
+
+async def record_first_layer_indemnity(
+    principal: Principal,
+    claim_id: str,
+    paid_on: date,
+    amount: Decimal,
+    owed: bool,
+    real_now: datetime,
+) -> TopUpClaim:
+    """TU-E2: the insured event is the first layer's payment, if it owed it."""
+    claim = await visible_claim(principal, claim_id)
+    if claim is None or principal.partner_id is None:
+        raise not_found("top-up claim", claim_id, ("input", "claimId"))
+    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    now = await top_up.policy_now(policy, real_now)
+    event_on = tu_eligibility.insured_event_on(paid_on, owed)
+    async with in_transaction():
+        if event_on is None:
+            rejection = {"rule": "TU-E2", "message": "The first layer paid what it did not owe."}
+            moved = await TopUpClaim.filter(id=claim.id, status="NOTIFIED").update(
+                status="REJECTED",
+                rejection=rejection,
+                first_layer_paid_on=paid_on,
+                first_layer_indemnity=round_cents(amount),
+            )
+            event = "claim.rejected"
+        else:
+            moved = await TopUpClaim.filter(id=claim.id, status="NOTIFIED").update(
+                first_layer_paid_on=paid_on, first_layer_indemnity=round_cents(amount)
+            )
+            if moved:
+                await claim.refresh_from_db()
+                result = await _calculate(policy, claim)
+                await TopUpClaim.filter(id=claim.id).update(
+                    status="INSURED_EVENT",
+                    indemnity_amount=result.amount,
+                    indemnity_lines=_lines(result),
+                    aggregate_deductible_used=result.aggregate_deductible_used,
+                )
+            event = "claim.indemnity_calculated"
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
+            )
+        await claim.refresh_from_db()
+        await top_up.emit(
+            policy,
+            event,
+            now,
+            {"claimId": claim.id, "amount": str(claim.indemnity_amount or ZERO), "rule": "TU-E2"},
+        )
+    return claim
+
+
+async def decide_top_up_claim(
+    principal: Principal,
+    claim_id: str,
+    approve: bool,
+    paid_on: date | None,
+    reason: str | None,
+    real_now: datetime,
+) -> TopUpClaim:
+    """Staff: approve and pay the calculated indemnity (TU-P1: not while the premium is
+    unpaid), or reject it with the rule."""
+    if not principal.is_staff:
+        raise DomainError("FORBIDDEN", "Claim decisions are for insurer staff keys.")
+    claim = await TopUpClaim.get_or_none(id=claim_id)
+    if claim is None:
+        raise not_found("top-up claim", claim_id, ("input", "claimId"))
+    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    now = await top_up.policy_now(policy, real_now)
+    async with in_transaction():
+        if approve:
+            if policy.premium_paid_on is None:
+                raise DomainError(
+                    "TU-P1", "No indemnity while the premium is unpaid.", ("input", "claimId")
+                )
+            if paid_on is None:
+                raise DomainError("INVALID_INPUT", "The payment date.", ("input", "paidOn"))
+            moved = await TopUpClaim.filter(id=claim.id, status="INSURED_EVENT").update(
+                status="PAID", paid_on=paid_on, paid_amount=claim.indemnity_amount or ZERO
+            )
+            event = "claim.paid"
+        else:
+            rule = (reason or "").split(":")[0].strip() or "TU-E1"
+            moved = await TopUpClaim.filter(
+                id=claim.id, status__in=("NOTIFIED", "INSURED_EVENT")
+            ).update(status="REJECTED", rejection={"rule": rule, "message": reason or rule})
+            event = "claim.rejected"
+        if moved != 1:
+            raise DomainError(
+                "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
+            )
+        await claim.refresh_from_db()
+        await top_up.emit(policy, event, now, {"claimId": claim.id, "cause": reason or ""})
+    return claim
+
+
+async def record_recovery(
+    principal: Principal,
+    claim_id: str,
+    amount: Decimal,
+    received_on: date,
+    attributable: bool,
+    real_now: datetime,
+) -> TopUpClaim:
+    """TU-R1: an unattributable recovery is shared pro rata between the insured, the
+    first layer and the top-up by their part of the loss; the part that reduces the loss
+    recalculates the indemnity, and after payment the overpayment is to be refunded.
+    TU-C2: recoveries raise the year's remaining sum insured."""
+    claim = await visible_claim(principal, claim_id)
+    if claim is None:
+        raise not_found("top-up claim", claim_id, ("input", "claimId"))
+    if claim.status not in ("INSURED_EVENT", "PAID"):
+        raise DomainError(
+            "INVALID_STATE", "Recoveries follow the insured event.", ("input", "claimId")
+        )
+    if amount <= 0:
+        raise DomainError("INVALID_INPUT", "A positive amount.", ("input", "amount"))
+    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    now = await top_up.policy_now(policy, real_now)
+    amount = round_cents(amount)
+    if attributable:
+        applied = amount
+    else:
+        first_layer = claim.first_layer_indemnity or ZERO
+        top = claim.indemnity_amount or ZERO
+        insured = max(claim.covered_loss - first_layer - top, ZERO)
+        shares = tu_indemnity.tu_recovery_shares(amount, insured, first_layer, top)
+        applied = shares.top_up
+    async with in_transaction():
+        moved = await TopUpClaim.filter(id=claim.id, recoveries=claim.recoveries).update(
+            recoveries=claim.recoveries + applied
+        )
+        if moved != 1:
+            raise DomainError("INVALID_STATE", "The claim changed meanwhile; retry.")
+        await claim.refresh_from_db()
+        result = await _calculate(policy, claim)
+        refund = (
+            tu_indemnity.recalculate_after_recovery(claim.paid_amount, result.amount)
+            if claim.status == "PAID"
+            else ZERO
+        )
+        await TopUpClaim.filter(id=claim.id).update(
+            indemnity_amount=result.amount,
+            indemnity_lines=_lines(result),
+            aggregate_deductible_used=result.aggregate_deductible_used,
+            refund_due=refund,
+        )
+        await claim.refresh_from_db()
+        await top_up.emit(
+            policy,
+            "recovery.recorded",
+            now,
+            {
+                "claimId": claim.id,
+                "amount": str(amount),
+                "appliedToLoss": str(applied),
+                "receivedOn": received_on.isoformat(),
+                "indemnity": str(result.amount),
+                "refundDue": str(refund),
+                "rule": "TU-R1",
+            },
+        )
+    return claim

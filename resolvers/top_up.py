@@ -1,0 +1,321 @@
+"""Top-up policy operations (TU rules): GraphQL inputs to the top-up services and rows
+to the schema's types."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from domain.services import top_up, top_up_claims
+from domain.services.buyer_credits import buyer_key_of
+from domain.services.errors import DomainError
+from domain.store import topup_models as rows
+from resolvers.context import Info
+from resolvers.covers import _company
+from resolvers.errors import run_mutation
+from resolvers.policies import _company_dict
+from schema import topup_types as t
+from schema.cover_types import IndemnityLine
+from schema.types import Money, RuleViolation
+
+
+def _money(amount: Decimal | None, currency: str) -> Money:
+    return Money(amount=Decimal(amount if amount is not None else 0), currency=currency)
+
+
+async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
+    currency = row.currency
+    remaining, _ = await top_up_claims.year_account(row, 0)
+    return t.TopUpPolicy(
+        id=strawberry.ID(row.id),
+        insured=_company(row.insured),
+        first_layer_insurer=row.first_layer_insurer,
+        first_layer_policy=row.first_layer_policy,
+        currency=currency,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        coverage_percent=row.coverage_percent,
+        first_layer_coverage_percent=row.first_layer_coverage_percent,
+        per_loss_deductible=_money(row.per_loss_deductible, currency),
+        annual_aggregate_deductible=_money(row.annual_aggregate_deductible, currency),
+        annual_sum_insured=_money(row.annual_sum_insured, currency),
+        remaining_sum_insured=_money(remaining, currency),
+        pni_threshold=_money(row.pni_threshold, currency),
+        max_payment_term_days=row.max_payment_term_days,
+        supply_cutoff_days=row.supply_cutoff_days,
+        covered_countries=list(row.covered_countries),
+        minimum_premium=_money(row.minimum_premium, currency),
+        premium_paid_on=row.premium_paid_on,
+    )
+
+
+def limit_out(row: rows.TopUpLimit, currency: str) -> t.TopUpLimit:
+    return t.TopUpLimit(
+        id=strawberry.ID(row.id),
+        buyer=_company(row.buyer),
+        requested=_money(row.requested, currency),
+        first_layer_granted=_money(row.first_layer_granted, currency),
+        top_up_limit=_money(row.top_up_limit, currency),
+        zero_locked=row.zero_locked,
+        recompute_on=row.recompute_on,
+        history=[
+            t.TopUpLimitChange(
+                decided_on=date.fromisoformat(h["decided_on"]),
+                first_layer_granted=_money(Decimal(h["first_layer_granted"]), currency),
+                top_up_limit=_money(Decimal(h["top_up_limit"]), currency),
+                cause=h["cause"],
+            )
+            for h in row.history
+        ],
+    )
+
+
+def delivery_out(row: rows.TopUpDelivery, currency: str) -> t.TopUpDelivery:
+    return t.TopUpDelivery(
+        buyer=row.buyer_key,
+        invoice_number=row.invoice_number,
+        delivered_on=row.delivered_on,
+        invoiced_on=row.invoiced_on,
+        due_date=row.due_date,
+        amount=_money(row.amount, currency),
+        limit_at_delivery=_money(row.limit_at_delivery, currency),
+        insured=row.insured,
+        violations=[RuleViolation(rule=v["rule"], message=v["message"]) for v in row.violations],
+    )
+
+
+async def claim_out(row: rows.TopUpClaim) -> t.TopUpClaim:
+    policy = await rows.TopUpPolicy.get(id=row.policy_id)  # type: ignore[attr-defined]
+    currency = policy.currency
+    indemnity = None
+    if row.indemnity_amount is not None:
+        indemnity = t.TopUpIndemnity(
+            amount=_money(row.indemnity_amount, currency),
+            lines=[
+                IndemnityLine(
+                    label=line["label"],
+                    amount=_money(Decimal(line["amount"]), currency),
+                    rule=line.get("rule"),
+                )
+                for line in row.indemnity_lines or []
+            ],
+            aggregate_deductible_used=_money(row.aggregate_deductible_used, currency),
+        )
+    return t.TopUpClaim(
+        id=strawberry.ID(row.id),
+        policy_id=strawberry.ID(policy.id),
+        buyer=row.buyer_key,
+        status=row.status,
+        learned_of_insolvency_on=row.learned_of_insolvency_on,
+        notified_on=row.notified_on,
+        insurance_year=row.insurance_year,
+        covered_loss=_money(row.covered_loss, currency),
+        first_layer_paid_on=row.first_layer_paid_on,
+        first_layer_indemnity=_money(row.first_layer_indemnity, currency)
+        if row.first_layer_indemnity is not None
+        else None,
+        recoveries=_money(row.recoveries, currency),
+        indemnity=indemnity,
+        paid_amount=_money(row.paid_amount, currency),
+        paid_on=row.paid_on,
+        refund_due=_money(row.refund_due, currency),
+        rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
+        if row.rejection
+        else None,
+    )
+
+
+# Queries
+
+
+async def top_up_policy(info: Info, id: strawberry.ID) -> t.TopUpPolicy | None:
+    row = await top_up.visible_policy(info.context.principal, str(id))
+    return await policy_out(row) if row else None
+
+
+async def top_up_limits(info: Info, policy_id: strawberry.ID) -> list[t.TopUpLimit]:
+    row = await top_up.visible_policy(info.context.principal, str(policy_id))
+    if row is None:
+        return []
+    found = await rows.TopUpLimit.filter(policy_id=row.id).order_by("buyer_key")
+    return [limit_out(r, row.currency) for r in found]
+
+
+async def top_up_claim(info: Info, id: strawberry.ID) -> t.TopUpClaim | None:
+    row = await top_up_claims.visible_claim(info.context.principal, str(id))
+    return await claim_out(row) if row else None
+
+
+# Mutations
+
+
+def _same_currency(currency: str, **amounts: Any) -> None:
+    for name, money in amounts.items():
+        if money is not None and money.currency.strip().upper() != currency:
+            raise DomainError(
+                "INVALID_INPUT", f"In the policy currency {currency}.", ("input", name)
+            )
+
+
+async def create_top_up_policy(info: Info, input: t.CreateTopUpPolicyInput) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        currency = input.currency.strip().upper()
+        _same_currency(
+            currency,
+            perLossDeductible=input.per_loss_deductible,
+            annualAggregateDeductible=input.annual_aggregate_deductible,
+            annualSumInsured=input.annual_sum_insured,
+            pniThreshold=input.pni_threshold,
+            minimumPremium=input.minimum_premium,
+        )
+        draft = top_up.TopUpDraft(
+            insured=_company_dict(input.insured),
+            first_layer_insurer=input.first_layer_insurer.strip(),
+            first_layer_policy=input.first_layer_policy.strip(),
+            currency=currency,
+            period_start=input.period_start,
+            period_end=input.period_end,
+            coverage_percent=input.coverage_percent,
+            first_layer_coverage_percent=input.first_layer_coverage_percent,
+            per_loss_deductible=input.per_loss_deductible.amount,
+            annual_aggregate_deductible=input.annual_aggregate_deductible.amount,
+            annual_sum_insured=input.annual_sum_insured.amount,
+            pni_threshold=input.pni_threshold.amount,
+            max_payment_term_days=input.max_payment_term_days,
+            supply_cutoff_days=input.supply_cutoff_days,
+            covered_countries=tuple(input.covered_countries),
+            minimum_premium=input.minimum_premium.amount,
+            first_layer_invoicing_days=input.first_layer_invoicing_days,
+            test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+        )
+        row = await top_up.create_top_up_policy(info.context.principal, draft, info.context.now)
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def record_top_up_premium(
+    info: Info, input: t.RecordTopUpPremiumInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up.record_premium(
+            info.context.principal, str(input.policy_id), input.paid_on, info.context.now
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def record_first_layer_decision(
+    info: Info, input: t.RecordFirstLayerDecisionInput
+) -> t.TopUpLimitPayload:
+    async def body() -> dict[str, Any]:
+        policy = await top_up.partner_policy(info.context.principal, str(input.policy_id))
+        _same_currency(policy.currency, requested=input.requested, granted=input.granted)
+        row = await top_up.record_first_layer_decision(
+            info.context.principal,
+            policy.id,
+            _company_dict(input.buyer),
+            input.requested.amount,
+            input.granted.amount,
+            input.decided_on,
+            info.context.now,
+        )
+        return {"limit": limit_out(row, policy.currency)}
+
+    return await run_mutation(info, t.TopUpLimitPayload, body)
+
+
+async def declare_deliveries(info: Info, input: t.DeclareDeliveriesInput) -> t.DeliveriesPayload:
+    async def body() -> dict[str, Any]:
+        policy = await top_up.partner_policy(info.context.principal, str(input.policy_id))
+        lines = []
+        for n, d in enumerate(input.deliveries):
+            _same_currency(policy.currency, **{f"deliveries.{n}.amount": d.amount})
+            lines.append(
+                top_up.DeliveryLine(
+                    buyer_key=buyer_key_of(d.buyer.country, d.buyer.registration_number),
+                    invoice_number=d.invoice_number.strip(),
+                    delivered_on=d.delivered_on,
+                    invoiced_on=d.invoiced_on,
+                    due_date=d.due_date,
+                    amount=d.amount.amount,
+                    paid_on=d.paid_on,
+                    threat_of_loss_known=d.threat_of_loss_known,
+                )
+            )
+        found = await top_up.declare_deliveries(
+            info.context.principal, policy.id, lines, info.context.now
+        )
+        return {"deliveries": [delivery_out(r, policy.currency) for r in found]}
+
+    return await run_mutation(info, t.DeliveriesPayload, body)
+
+
+async def notify_insolvency(info: Info, input: t.NotifyInsolvencyInput) -> t.TopUpClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_claims.notify_insolvency(
+            info.context.principal,
+            str(input.policy_id),
+            buyer_key_of(input.buyer.country, input.buyer.registration_number),
+            input.learned_on,
+            input.covered_loss.amount,
+            input.first_unpaid_invoice_date,
+            input.admitted_in_proceedings,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.TopUpClaimPayload, body)
+
+
+async def record_first_layer_indemnity(
+    info: Info, input: t.RecordFirstLayerIndemnityInput
+) -> t.TopUpClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_claims.record_first_layer_indemnity(
+            info.context.principal,
+            str(input.claim_id),
+            input.paid_on,
+            input.amount.amount,
+            input.owed,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.TopUpClaimPayload, body)
+
+
+async def decide_top_up_claim(info: Info, input: t.DecideTopUpClaimInput) -> t.TopUpClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_claims.decide_top_up_claim(
+            info.context.principal,
+            str(input.claim_id),
+            input.approve,
+            input.paid_on,
+            input.reason,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.TopUpClaimPayload, body)
+
+
+async def record_top_up_recovery(
+    info: Info, input: t.RecordTopUpRecoveryInput
+) -> t.TopUpClaimPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_claims.record_recovery(
+            info.context.principal,
+            str(input.claim_id),
+            input.amount.amount,
+            input.received_on,
+            input.attributable,
+            info.context.now,
+        )
+        return {"claim": await claim_out(row)}
+
+    return await run_mutation(info, t.TopUpClaimPayload, body)
