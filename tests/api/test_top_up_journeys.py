@@ -356,3 +356,30 @@ async def test_tu_n1_e2_p1_late_notice_undue_payment_unpaid_premium(api, make_pa
     )
     assert not_owed["claim"]["status"] == "REJECTED"
     assert not_owed["claim"]["rejection"] == {"rule": "TU-E2"}
+
+
+async def test_tu_r1_unattributable_recovery_shared_pro_rata(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    _, second, _ = await three_losses(api, key, staff, policy_id)
+    shared = await call(
+        api,
+        RECOVERY,
+        {
+            "input": {
+                "claimId": second["id"],
+                "amount": eur("3510.00"),
+                "receivedOn": "2027-09-01",
+                "attributable": False,
+            }
+        },
+        key,
+    )
+    assert shared["userErrors"] == []
+    # Parts of the 30,000 loss: first layer 18,000, top-up 17,100, insured nothing left;
+    # the top-up's share is 3,510 x 17,100 / 35,100 = 1,710.00. Recalculated:
+    # (20,000 - 1,710 - 1,000 - 0 aggregate left) x 90% = 15,561.00, not yet paid.
+    assert shared["claim"]["recoveries"] == {"amount": "1710.00"}
+    assert shared["claim"]["indemnity"]["amount"] == {"amount": "15561.00"}
+    assert shared["claim"]["refundDue"] == {"amount": "0.00"}
