@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -54,16 +55,46 @@ def postgres_cluster() -> Iterator[Any]:
     cluster.stop()
 
 
-async def _create_pg_database(cluster: Any) -> str:
+async def _create_pg_database(cluster: Any, template: str | None = None) -> str:
     import asyncpg
 
     name = f"t_{secrets.token_hex(6)}"
     conn = await asyncpg.connect(cluster.url)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
     finally:
         await conn.close()
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+#: Migrated once per session and copied for each test: applying every migration takes
+#: seconds, copying a file or a PostgreSQL template database milliseconds.
+_TEMPLATES: dict[str, str] = {}
+
+
+async def _migrated_sqlite(path: Path, session_dir: Path) -> str:
+    from domain.store.database import migrate
+
+    template = _TEMPLATES.get("sqlite")
+    if template is None:
+        template = str(session_dir / "template.sqlite3")
+        await migrate(f"sqlite://{template}")
+        _TEMPLATES["sqlite"] = template
+    shutil.copyfile(template, path)
+    return f"sqlite://{path}"
+
+
+async def _migrated_postgres(cluster: Any) -> str:
+    from domain.store.database import migrate
+
+    template = _TEMPLATES.get("postgres")
+    if template is None:
+        url = await _create_pg_database(cluster)
+        await migrate(url)
+        template = url.rsplit("/", 1)[1]
+        _TEMPLATES["postgres"] = template
+    return await _create_pg_database(cluster, template)
 
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_ENABLED else ["sqlite"]
@@ -77,15 +108,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A migrated, empty database of the parametrised backend."""
-    from domain.store.database import migrate
-
     if backend == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        url = await _create_pg_database(cluster)
-    else:
-        url = f"sqlite://{tmp_path / 'tradecover.sqlite3'}"
-    await migrate(url)
-    return url
+        return await _migrated_postgres(request.getfixturevalue("postgres_cluster"))
+    session_dir = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    return await _migrated_sqlite(tmp_path / "tradecover.sqlite3", session_dir)
 
 
 @pytest.fixture
@@ -99,12 +125,11 @@ async def db(database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path: Path) -> AsyncIterator[str]:
+async def sqlite_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """SQLite only, for tests whose subject is not storage (the API edge)."""
-    from domain.store.database import close_db, init_db, migrate
+    from domain.store.database import close_db, init_db
 
-    url = f"sqlite://{tmp_path / 'tradecover.sqlite3'}"
-    await migrate(url)
+    url = await _migrated_sqlite(tmp_path / "tradecover.sqlite3", tmp_path_factory.getbasetemp())
     await init_db(url)
     yield url
     await close_db()
