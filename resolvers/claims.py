@@ -52,9 +52,16 @@ def incident_out(row: IncidentRow) -> Incident:
 
 
 async def claim_out(row: ClaimRow, cover: CoverRow | None = None) -> Claim:
-    from resolvers.covers import cover_out  # covers map their claim with this module
+    from resolvers import cover_batch
 
     cover = cover or await CoverRow.get(id=row.cover_id)  # type: ignore[attr-defined]
+    return claim_from(row, cover, await cover_batch.load([cover]))
+
+
+def claim_from(row: ClaimRow, cover: CoverRow, parts: Any) -> Claim:
+    """Build from a page's prefetched parts (resolvers/cover_batch.py): no query."""
+    from resolvers.covers import cover_from  # covers map their claim with this module
+
     currency = cover.currency
     indemnity = None
     if row.indemnity_amount is not None and row.calculated_at is not None:
@@ -70,16 +77,18 @@ async def claim_out(row: ClaimRow, cover: CoverRow | None = None) -> Claim:
             ],
             calculated_at=row.calculated_at,
         )
+    received = parts.document_kinds.get(cover.id, set())
+    missing = [
+        DocumentKind(kind)
+        for kind in claim_service.required_documents(cover.product)
+        if kind not in received
+    ]
     return Claim(
         id=row.id,  # type: ignore[arg-type]
-        cover=await cover_out(cover, with_claim=False),
+        cover=cover_from(cover, parts, with_claim=False),
         status=ClaimStatus(row.status),
         opened_on=row.opened_on,
-        missing_documents=[
-            DocumentKind(kind) for kind in await claim_service.missing_documents(cover)
-        ]
-        if row.status == "DOCUMENTS_PENDING"
-        else [],
+        missing_documents=missing if row.status == "DOCUMENTS_PENDING" else [],
         documents_due_on=row.documents_due_on,
         expected_decision_on=row.expected_decision_on,
         indemnity=indemnity,

@@ -15,10 +15,10 @@ from domain.services import covers as cover_service
 from domain.services.errors import DomainError
 from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import CoverDeadline as DeadlineRow
-from domain.store.claim_models import Incident as IncidentRow
 from domain.store.cover_models import Cover as CoverRow
 from domain.store.cover_models import CoverEvent as CoverEventRow
 from domain.store.cover_models import PaymentHold as HoldRow
+from resolvers import cover_batch
 from resolvers.context import Info
 from resolvers.errors import run_mutation
 from resolvers.mappers import money_out, quote_out
@@ -95,21 +95,26 @@ def _deadline(row: DeadlineRow) -> Deadline:
     return Deadline(kind=row.kind, rule=row.rule, due_on=row.due_on, met=met, met_on=row.met_on)
 
 
-async def cover_out(row: CoverRow, *, with_claim: bool = True) -> Cover:
-    from resolvers.claims import claim_out, incident_out  # claims map their cover here
+async def covers_out(rows: list[CoverRow], *, with_claim: bool = True) -> list[Cover]:
+    """A page of covers in a fixed number of queries (resolvers/cover_batch.py)."""
+    parts = await cover_batch.load(rows)
+    return [cover_from(row, parts, with_claim=with_claim) for row in rows]
 
-    await row.fetch_related("quote", "payment_hold")
-    incidents = await IncidentRow.filter(cover_id=row.id).order_by("created_at")
-    claim_row = await ClaimRow.filter(cover_id=row.id).first() if with_claim else None
-    deadline_rows = (
-        await DeadlineRow.filter(cover_id=row.id).exclude(state="VOID").order_by("due_on", "kind")
-    )
+
+async def cover_out(row: CoverRow, *, with_claim: bool = True) -> Cover:
+    return (await covers_out([row], with_claim=with_claim))[0]
+
+
+def cover_from(row: CoverRow, parts: cover_batch.CoverParts, *, with_claim: bool = True) -> Cover:
+    from resolvers.claims import claim_from, incident_out  # claims map their cover here
+
+    claim_row = parts.claims.get(row.id) if with_claim else None
     currency = row.currency
     return Cover(
         id=row.id,  # type: ignore[arg-type]
         product=ProductCode(row.product),
         status=CoverStatus(row.status),
-        quote=quote_out(row.quote),
+        quote=quote_out(parts.quotes[row.quote_id]),  # type: ignore[attr-defined]
         seller=_company(row.seller),
         buyer=_company(row.buyer),
         insured_amount=Money(amount=row.insured_amount, currency=currency),
@@ -123,10 +128,10 @@ async def cover_out(row: CoverRow, *, with_claim: bool = True) -> Cover:
         )
         if row.lapse
         else None,
-        deadlines=[_deadline(d) for d in deadline_rows],
-        incidents=[incident_out(i) for i in incidents],
-        claim=await claim_out(claim_row, row) if claim_row else None,
-        payment_hold=_hold(row.payment_hold),  # type: ignore[arg-type]
+        deadlines=[_deadline(d) for d in parts.deadlines.get(row.id, [])],
+        incidents=[incident_out(i) for i in parts.incidents.get(row.id, [])],
+        claim=claim_from(claim_row, row, parts) if claim_row else None,
+        payment_hold=_hold(parts.holds.get(row.id)),
         signature_reference=row.signature_reference,
         financing_confirmed=row.financing_confirmed if row.product == "FINANCED_INVOICE" else None,
         invoice=_invoice(row.invoice),
@@ -226,7 +231,10 @@ async def covers(
         status=status.value if status else None,
         product=product.value if product else None,
     )
-    edges = [CoverEdge(node=await cover_out(row), cursor=row.id) for row in page.covers]
+    nodes = await covers_out(list(page.covers))
+    edges = [
+        CoverEdge(node=node, cursor=row.id) for node, row in zip(nodes, page.covers, strict=True)
+    ]
     return CoverConnection(
         edges=edges,
         page_info=PageInfo(
