@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,12 +47,38 @@ def _mint(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(24)
 
 
+#: Seconds this process keeps a key's principal: one query less on nearly every request
+#: (issue 7). A key revoked in the database stops working within this time.
+AUTH_CACHE_SECONDS = 5.0
+#: Entries kept at most; the cache is emptied when it is full.
+AUTH_CACHE_SIZE = 10_000
+_known: dict[str, tuple[float, Principal]] = {}
+
+
 async def authenticate(api_key: str) -> Principal | None:
     """The principal of a key, or None for an unknown, revoked or malformed key."""
     if not api_key.startswith((SANDBOX_PREFIX, LIVE_PREFIX, STAFF_PREFIX)) or len(api_key) > 200:
         return None
+    digest = hash_key(api_key)
+    known = _known.get(digest)
+    if known is not None and known[0] > time.monotonic():
+        return known[1]
+    principal = await _principal_of(api_key, digest)
+    if principal is not None:
+        if len(_known) >= AUTH_CACHE_SIZE:
+            _known.clear()
+        _known[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, principal)
+    return principal
+
+
+def forget_keys() -> None:
+    """Drop every cached principal (after revoking keys, and in tests)."""
+    _known.clear()
+
+
+async def _principal_of(api_key: str, digest: str) -> Principal | None:
     row = (
-        await ApiKey.filter(key_hash=hash_key(api_key), revoked_at__isnull=True)
+        await ApiKey.filter(key_hash=digest, revoked_at__isnull=True)
         .select_related("partner")
         .first()
     )

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -103,6 +104,10 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         super().__init__(*args, **kwargs)
         self.idempotency_wait_seconds = idempotency_wait_seconds
         self.dev = dev
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than json.dumps on response bodies (issue 7)."""
+        return orjson.dumps(data, default=str)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         principal: Principal = request.state.principal
