@@ -53,6 +53,8 @@ AUTH_CACHE_SECONDS = 5.0
 #: Entries kept at most; the cache is emptied when it is full.
 AUTH_CACHE_SIZE = 10_000
 _known: dict[str, tuple[float, Principal]] = {}
+#: The cache's clock (a process clock, not business time: nothing here is dated).
+_cache_clock = time.monotonic
 
 
 async def authenticate(api_key: str) -> Principal | None:
@@ -61,13 +63,13 @@ async def authenticate(api_key: str) -> Principal | None:
         return None
     digest = hash_key(api_key)
     known = _known.get(digest)
-    if known is not None and known[0] > time.monotonic():
+    if known is not None and known[0] > _cache_clock():
         return known[1]
     principal = await _principal_of(api_key, digest)
     if principal is not None:
         if len(_known) >= AUTH_CACHE_SIZE:
             _known.clear()
-        _known[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, principal)
+        _known[digest] = (_cache_clock() + AUTH_CACHE_SECONDS, principal)
     return principal
 
 

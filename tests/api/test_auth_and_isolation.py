@@ -106,3 +106,21 @@ async def test_test_clock_moves_forward_only(api, make_partner):
         "frozenTime": "2027-02-01T00:00:00+00:00",
         "status": "READY",
     }
+
+
+async def test_revoked_key_stops_working_once_the_process_cache_expires(
+    api, make_partner, monkeypatch
+):
+    """Principals are cached AUTH_CACHE_SECONDS per process (issue 7): a key revoked in
+    the database is refused as soon as its entry expires, never later."""
+    from datetime import UTC, datetime
+
+    from domain.services import principals
+
+    key = await make_partner()
+    assert (await api.post("{ products { code } }", key=key)).status_code == 200
+    await ApiKey.filter(key_hash=hash_key(key)).update(revoked_at=datetime.now(UTC))
+    assert (await api.post("{ products { code } }", key=key)).status_code == 200  # cached
+    later = principals._cache_clock() + principals.AUTH_CACHE_SECONDS + 0.001
+    monkeypatch.setattr(principals, "_cache_clock", lambda: later)
+    assert (await api.post("{ products { code } }", key=key)).status_code == 401
