@@ -369,6 +369,11 @@ class Run:
     def rps(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU (all its threads) per completed request."""
+        return self.server_cpu * self.seconds / max(1, self.requests) * 1000
+
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
@@ -377,7 +382,8 @@ class Run:
         return (
             f"{self.side:>7}: {self.rps:7.1f} req/s  p50 {self.percentile(0.5):6.1f} ms  "
             f"p99 {self.percentile(0.99):6.1f} ms  n={self.requests} errors={self.errors}  "
-            f"server cpu {self.server_cpu:.0%}  driver cpu {self.driver_cpu:.0%}"
+            f"server cpu {self.server_cpu:.0%} ({self.cpu_ms:.1f} ms/req)  "
+            f"driver cpu {self.driver_cpu:.0%}"
         )
 
 
@@ -570,19 +576,25 @@ def profile_run(side: str, root: Path, template: Path, key: str, args: argparse.
 
 def print_medians(runs: dict[str, list[Run]]) -> None:
     print("\nmedians")
-    med: dict[str, tuple[float, float, float]] = {}
+    med: dict[str, tuple[float, float, float, float]] = {}
     for side in SIDES:
         rps = statistics.median(r.rps for r in runs[side])
         p50 = statistics.median(r.percentile(0.5) for r in runs[side])
         p99 = statistics.median(r.percentile(0.99) for r in runs[side])
-        med[side] = (rps, p50, p99)
+        cpu = statistics.median(r.cpu_ms for r in runs[side])
+        med[side] = (rps, p50, p99, cpu)
         each = " / ".join(f"{r.rps:.0f}" for r in runs[side])
-        print(f"{side:>7}: {rps:7.1f} req/s ({each})  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
+        print(
+            f"{side:>7}: {rps:7.1f} req/s ({each})  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"server cpu {cpu:.2f} ms/req"
+        )
     pairs = " / ".join(
         f"{g.rps / b.rps:.2f}" for g, b in zip(runs["graphql"], runs["bare"], strict=True)
     )
     ratio = med["graphql"][0] / med["bare"][0]
     print(f"  ratio graphql/bare (rps): {ratio:.2f} (per run: {pairs})")
+    cpu_ratio = med["bare"][3] / med["graphql"][3]
+    print(f"  ratio bare/graphql server cpu per request: {cpu_ratio:.2f}")
 
 
 def main() -> None:
