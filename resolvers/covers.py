@@ -13,7 +13,6 @@ from graphql import GraphQLError
 from domain.services import activation, staff_views
 from domain.services import covers as cover_service
 from domain.services.errors import DomainError
-from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import CoverDeadline as DeadlineRow
 from domain.store.cover_models import Cover as CoverRow
 from domain.store.cover_models import CoverEvent as CoverEventRow
@@ -247,7 +246,7 @@ async def covers(
 async def flagged_deadlines(
     info: Info, outstanding: bool, first: int | None
 ) -> list[FlaggedDeadline]:
-    from resolvers.claims import claim_out
+    from resolvers.claims import claim_from
 
     try:
         rows = await staff_views.flagged_deadlines(
@@ -255,14 +254,16 @@ async def flagged_deadlines(
         )
     except DomainError as refused:  # a query has no userErrors: a typed GraphQL error
         raise GraphQLError(refused.message, extensions={"code": refused.code}) from None
+    # One batch for every listed cover and its claim, as for a page of covers.
+    parts = await cover_batch.load([row.cover for row in rows])
     found = []
     for row in rows:
-        claim_row = await ClaimRow.filter(cover_id=row.cover.id).first()
+        claim_row = parts.claims.get(row.cover.id)
         found.append(
             FlaggedDeadline(
-                cover=await cover_out(row.cover, with_claim=False),
+                cover=cover_from(row.cover, parts, with_claim=False),
                 deadline=_deadline(row),
-                claim=await claim_out(claim_row, row.cover) if claim_row else None,
+                claim=claim_from(claim_row, row.cover, parts) if claim_row else None,
             )
         )
     return found

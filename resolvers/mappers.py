@@ -52,6 +52,11 @@ def shipment_in(value: inputs.ShipmentInput | None) -> ShipmentFacts | None:
     )
 
 
+def money_or_zero(amount: Decimal | None, currency: str) -> Money:
+    """Money for a stored amount, 0 when it is unset (collected, paid, recovered...)."""
+    return Money(amount=Decimal(amount if amount is not None else 0), currency=currency)
+
+
 def money_out(amount: Decimal | None, currency: str) -> Money | None:
     return None if amount is None else Money(amount=amount, currency=currency)
 

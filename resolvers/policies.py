@@ -23,15 +23,11 @@ from resolvers.context import Info
 from resolvers.covers import _company
 from resolvers.documents import _read_upload
 from resolvers.errors import run_mutation
-from resolvers.mappers import company_in
+from resolvers.mappers import company_in, money_or_zero
 from resolvers.pagination import page_size
 from schema import policy_types as t
 from schema.cover_types import DocumentKind, Indemnity, IndemnityLine
-from schema.types import Money, RuleViolation
-
-
-def _money(amount: Decimal | None, currency: str) -> Money:
-    return Money(amount=Decimal(amount if amount is not None else 0), currency=currency)
+from schema.types import RuleViolation
 
 
 def _buyer_key(ref: t.BuyerRefInput) -> str:
@@ -57,9 +53,9 @@ def invoice_out(row: rows.PremiumInvoice, currency: str) -> t.PremiumInvoice:
         id=strawberry.ID(row.id),
         kind=t.PremiumInvoiceKind(row.kind),
         month=row.month,
-        amount=_money(row.amount, currency),
+        amount=money_or_zero(row.amount, currency),
         issued_on=row.issued_on,
-        paid_amount=_money(row.paid_amount, currency),
+        paid_amount=money_or_zero(row.paid_amount, currency),
         paid_on=row.paid_on,
     )
 
@@ -93,7 +89,7 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         currency=currency,
         period_start=row.period_start,
         period_end=row.period_end,
-        minimum_premium=_money(row.minimum_premium, currency),
+        minimum_premium=money_or_zero(row.minimum_premium, currency),
         premium_rates=[
             t.PremiumRate(
                 max_term_days=int(r["max_term_days"]), rate_percent=Decimal(r["rate_percent"])
@@ -102,12 +98,12 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         ],
         coverage_percent=row.coverage_percent,
         max_indemnity_multiple=row.max_indemnity_multiple,
-        minimum_unpaid_threshold=_money(row.minimum_unpaid_threshold, currency),
+        minimum_unpaid_threshold=money_or_zero(row.minimum_unpaid_threshold, currency),
         waiting_period_days=row.waiting_period_days,
-        max_extension_amount=_money(row.max_extension_amount, currency),
+        max_extension_amount=money_or_zero(row.max_extension_amount, currency),
         activated_on=row.activated_on,
         premium_invoices=[invoice_out(i, currency) for i in invoices],
-        accrued_premium=_money(await policies.accrued_premium(row.id), currency),
+        accrued_premium=money_or_zero(await policies.accrued_premium(row.id), currency),
         deadlines=[_deadline_out(d) for d in deadlines],
         events=[
             t.PolicyEvent(type=e.type, occurred_at=e.occurred_at, actor=e.actor, data=e.data)
@@ -120,11 +116,11 @@ def limit_out(row: rows.CreditLimit, currency: str) -> t.CreditLimit:
     return t.CreditLimit(
         id=strawberry.ID(row.id),
         buyer=_company(row.buyer),
-        requested_amount=_money(row.requested_amount, currency),
+        requested_amount=money_or_zero(row.requested_amount, currency),
         payment_term_days=row.payment_term_days,
         requested_on=row.requested_on,
         status=t.CreditLimitStatus(row.status),
-        amount=_money(row.amount, currency) if row.amount is not None else None,
+        amount=money_or_zero(row.amount, currency) if row.amount is not None else None,
         coverage_percent=row.coverage_percent,
         rating_group=row.rating_group,
         effective_from=row.effective_from,
@@ -133,7 +129,7 @@ def limit_out(row: rows.CreditLimit, currency: str) -> t.CreditLimit:
         if row.refusal
         else None,
         firm_orders_until=row.firm_orders_until,
-        firm_orders_cap=_money(row.firm_orders_cap, currency)
+        firm_orders_cap=money_or_zero(row.firm_orders_cap, currency)
         if row.firm_orders_cap is not None
         else None,
     )
@@ -147,10 +143,10 @@ def credit_out(row: rows.Sale, currency: str) -> t.DeclaredCredit:
         issue_date=row.issue_date,
         due_date=row.due_date,
         extended_due_date=row.extended_due_date,
-        amount=_money(row.amount, row.currency),
-        policy_amount=_money(row.policy_amount, currency),
-        premium=_money(row.premium, currency),
-        collected=_money(row.collected, currency),
+        amount=money_or_zero(row.amount, row.currency),
+        policy_amount=money_or_zero(row.policy_amount, currency),
+        premium=money_or_zero(row.premium, currency),
+        collected=money_or_zero(row.collected, currency),
         covered=row.excluded_by is None,
         exclusion=RuleViolation(rule=row.excluded_by, message=row.exclusion_reason or "")
         if row.excluded_by
@@ -167,7 +163,7 @@ def extension_out(row: rows.Extension, invoice_number: str, currency: str) -> t.
         new_due_date=row.new_due_date,
         granted_on=row.granted_on,
         status=row.status,
-        premium=_money(row.premium, currency),
+        premium=money_or_zero(row.premium, currency),
         violations=[RuleViolation(rule=v["rule"], message=v["message"]) for v in row.violations],
     )
 
@@ -179,11 +175,11 @@ async def claim_out(row: rows.PolicyClaim) -> t.PolicyClaim:
     indemnity = None
     if row.indemnity_amount is not None and row.calculated_at is not None:
         indemnity = Indemnity(
-            amount=_money(row.indemnity_amount, currency),
+            amount=money_or_zero(row.indemnity_amount, currency),
             lines=[
                 IndemnityLine(
                     label=line["label"],
-                    amount=_money(Decimal(line["amount"]), currency),
+                    amount=money_or_zero(Decimal(line["amount"]), currency),
                     rule=line.get("rule"),
                 )
                 for line in row.indemnity_lines or []
@@ -206,7 +202,7 @@ async def claim_out(row: rows.PolicyClaim) -> t.PolicyClaim:
         credits=[credit_out(s, currency) for s in sales],
         indemnity=indemnity,
         paid_on=row.paid_on,
-        recovered=_money(row.recovered, currency),
+        recovered=money_or_zero(row.recovered, currency),
         rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
         if row.rejection
         else None,
@@ -252,7 +248,7 @@ async def credit_limit_list(info: Info, policy_id: strawberry.ID) -> list[t.Cred
     row = await policies.visible_policy(info.context.principal, str(policy_id))
     if row is None:
         return []
-    found = await credit_limits.credit_limits(info.context.principal, row.id)
+    found = await credit_limits.credit_limits(row.id)
     return [limit_out(r, row.currency) for r in found]
 
 
@@ -272,10 +268,10 @@ async def buyer_exposure(
         buyer=key,
         on=day,
         limit=limit_out(limit, currency) if limit else None,
-        exposure=_money(exposure.exposure, currency),
-        insured=_money(exposure.insured, currency),
-        uninsured=_money(exposure.uninsured, currency),
-        overdue=_money(exposure.overdue, currency),
+        exposure=money_or_zero(exposure.exposure, currency),
+        insured=money_or_zero(exposure.insured, currency),
+        uninsured=money_or_zero(exposure.uninsured, currency),
+        overdue=money_or_zero(exposure.overdue, currency),
         aggravated_risk=exposure.aggravated,
         credits=[credit_out(s, currency) for s in sales],
     )
@@ -598,8 +594,8 @@ async def record_recovery(info: Info, input: t.RecordRecoveryInput) -> t.Recover
         currency = claim.recovered.currency
         return {
             "claim": claim,
-            "insurer_share": _money(split.insurer_share, currency),
-            "insured_share": _money(split.insured_share, currency),
+            "insurer_share": money_or_zero(split.insurer_share, currency),
+            "insured_share": money_or_zero(split.insured_share, currency),
         }
 
     return await run_mutation(info, t.RecoveryPayload, body)

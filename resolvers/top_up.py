@@ -16,14 +16,11 @@ from domain.store import topup_models as rows
 from resolvers.context import Info
 from resolvers.covers import _company
 from resolvers.errors import run_mutation
+from resolvers.mappers import money_or_zero
 from resolvers.policies import _company_dict
 from schema import topup_types as t
 from schema.cover_types import IndemnityLine
-from schema.types import Money, RuleViolation
-
-
-def _money(amount: Decimal | None, currency: str) -> Money:
-    return Money(amount=Decimal(amount if amount is not None else 0), currency=currency)
+from schema.types import RuleViolation
 
 
 async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
@@ -39,15 +36,15 @@ async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
         period_end=row.period_end,
         coverage_percent=row.coverage_percent,
         first_layer_coverage_percent=row.first_layer_coverage_percent,
-        per_loss_deductible=_money(row.per_loss_deductible, currency),
-        annual_aggregate_deductible=_money(row.annual_aggregate_deductible, currency),
-        annual_sum_insured=_money(row.annual_sum_insured, currency),
-        remaining_sum_insured=_money(remaining, currency),
-        pni_threshold=_money(row.pni_threshold, currency),
+        per_loss_deductible=money_or_zero(row.per_loss_deductible, currency),
+        annual_aggregate_deductible=money_or_zero(row.annual_aggregate_deductible, currency),
+        annual_sum_insured=money_or_zero(row.annual_sum_insured, currency),
+        remaining_sum_insured=money_or_zero(remaining, currency),
+        pni_threshold=money_or_zero(row.pni_threshold, currency),
         max_payment_term_days=row.max_payment_term_days,
         supply_cutoff_days=row.supply_cutoff_days,
         covered_countries=list(row.covered_countries),
-        minimum_premium=_money(row.minimum_premium, currency),
+        minimum_premium=money_or_zero(row.minimum_premium, currency),
         premium_paid_on=row.premium_paid_on,
     )
 
@@ -56,16 +53,16 @@ def limit_out(row: rows.TopUpLimit, currency: str) -> t.TopUpLimit:
     return t.TopUpLimit(
         id=strawberry.ID(row.id),
         buyer=_company(row.buyer),
-        requested=_money(row.requested, currency),
-        first_layer_granted=_money(row.first_layer_granted, currency),
-        top_up_limit=_money(row.top_up_limit, currency),
+        requested=money_or_zero(row.requested, currency),
+        first_layer_granted=money_or_zero(row.first_layer_granted, currency),
+        top_up_limit=money_or_zero(row.top_up_limit, currency),
         zero_locked=row.zero_locked,
         recompute_on=row.recompute_on,
         history=[
             t.TopUpLimitChange(
                 decided_on=date.fromisoformat(h["decided_on"]),
-                first_layer_granted=_money(Decimal(h["first_layer_granted"]), currency),
-                top_up_limit=_money(Decimal(h["top_up_limit"]), currency),
+                first_layer_granted=money_or_zero(Decimal(h["first_layer_granted"]), currency),
+                top_up_limit=money_or_zero(Decimal(h["top_up_limit"]), currency),
                 cause=h["cause"],
             )
             for h in row.history
@@ -80,8 +77,8 @@ def delivery_out(row: rows.TopUpDelivery, currency: str) -> t.TopUpDelivery:
         delivered_on=row.delivered_on,
         invoiced_on=row.invoiced_on,
         due_date=row.due_date,
-        amount=_money(row.amount, currency),
-        limit_at_delivery=_money(row.limit_at_delivery, currency),
+        amount=money_or_zero(row.amount, currency),
+        limit_at_delivery=money_or_zero(row.limit_at_delivery, currency),
         insured=row.insured,
         violations=[RuleViolation(rule=v["rule"], message=v["message"]) for v in row.violations],
     )
@@ -93,16 +90,16 @@ async def claim_out(row: rows.TopUpClaim) -> t.TopUpClaim:
     indemnity = None
     if row.indemnity_amount is not None:
         indemnity = t.TopUpIndemnity(
-            amount=_money(row.indemnity_amount, currency),
+            amount=money_or_zero(row.indemnity_amount, currency),
             lines=[
                 IndemnityLine(
                     label=line["label"],
-                    amount=_money(Decimal(line["amount"]), currency),
+                    amount=money_or_zero(Decimal(line["amount"]), currency),
                     rule=line.get("rule"),
                 )
                 for line in row.indemnity_lines or []
             ],
-            aggregate_deductible_used=_money(row.aggregate_deductible_used, currency),
+            aggregate_deductible_used=money_or_zero(row.aggregate_deductible_used, currency),
         )
     return t.TopUpClaim(
         id=strawberry.ID(row.id),
@@ -112,16 +109,16 @@ async def claim_out(row: rows.TopUpClaim) -> t.TopUpClaim:
         learned_of_insolvency_on=row.learned_of_insolvency_on,
         notified_on=row.notified_on,
         insurance_year=row.insurance_year,
-        covered_loss=_money(row.covered_loss, currency),
+        covered_loss=money_or_zero(row.covered_loss, currency),
         first_layer_paid_on=row.first_layer_paid_on,
-        first_layer_indemnity=_money(row.first_layer_indemnity, currency)
+        first_layer_indemnity=money_or_zero(row.first_layer_indemnity, currency)
         if row.first_layer_indemnity is not None
         else None,
-        recoveries=_money(row.recoveries, currency),
+        recoveries=money_or_zero(row.recoveries, currency),
         indemnity=indemnity,
-        paid_amount=_money(row.paid_amount, currency),
+        paid_amount=money_or_zero(row.paid_amount, currency),
         paid_on=row.paid_on,
-        refund_due=_money(row.refund_due, currency),
+        refund_due=money_or_zero(row.refund_due, currency),
         rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
         if row.rejection
         else None,

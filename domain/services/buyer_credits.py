@@ -68,17 +68,21 @@ async def limit_versions(policy_id: str, buyer_key: str) -> list[CreditLimit]:
     ).order_by("effective_from", "created_at")
 
 
-async def limit_on(policy_id: str, buyer_key: str, day: date) -> CreditLimit | None:
+def version_on(versions: list[CreditLimit], day: date) -> CreditLimit | None:
     """The limit version in force on `day` (WT-L1): effective from on or before it, not
-    ended before it (`ends_on` is the version's last day)."""
+    ended before it (`ends_on` is the version's last day). `versions` oldest first."""
     found = None
-    for row in await limit_versions(policy_id, buyer_key):
+    for row in versions:
         if row.effective_from is None or row.effective_from > day:
             continue
         if row.ends_on is not None and row.ends_on < day:
             continue
         found = row
     return found
+
+
+async def limit_on(policy_id: str, buyer_key: str, day: date) -> CreditLimit | None:
+    return version_on(await limit_versions(policy_id, buyer_key), day)
 
 
 async def limit_for_claim(policy_id: str, buyer_key: str, day: date) -> CreditLimit | None:

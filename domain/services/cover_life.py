@@ -93,6 +93,16 @@ def next_check(due_on: date, announced: list[int]) -> date:
     return min([*pending, due_on + timedelta(days=1)])
 
 
+def announcements_due(announced: list[int], due_on: date, today: date) -> list[int]:
+    """The days-before announcements (7, 1) not sent yet whose day has come by `today`,
+    while the deadline is not past: both at once when a clock jumps past the first."""
+    return [
+        d
+        for d in ANNOUNCE_DAYS_BEFORE
+        if d not in announced and (due_on - today).days <= d and today <= due_on
+    ]
+
+
 async def sync_deadlines(cover: Cover) -> None:
     """Bring the cover's deadline rows in step with its facts. Call inside a transaction."""
     existing = {row.kind: row for row in await CoverDeadline.filter(cover_id=cover.id)}

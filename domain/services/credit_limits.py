@@ -268,11 +268,9 @@ async def _event(
     )
 
 
-async def credit_limits(principal: Principal, policy_id: str) -> list[CreditLimit]:
-    policy = await policies.visible_policy(principal, policy_id)
-    if policy is None:
-        return []
-    return await CreditLimit.filter(policy_id=policy.id).order_by("buyer_key", "created_at")
+async def credit_limits(policy_id: str) -> list[CreditLimit]:
+    """Every version of every buyer limit of a policy the caller may see."""
+    return await CreditLimit.filter(policy_id=policy_id).order_by("buyer_key", "created_at")
 
 
 def firm_order_window(row: CreditLimit, sale_date: date) -> bool:

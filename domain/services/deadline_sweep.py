@@ -20,11 +20,7 @@ from domain.store.cover_models import Cover
 
 
 async def _announce(row: CoverDeadline, cover: Cover, today: date, now: datetime) -> None:
-    due_now = [
-        d
-        for d in cover_life.ANNOUNCE_DAYS_BEFORE
-        if d not in row.announced and (row.due_on - today).days <= d and today <= row.due_on
-    ]
+    due_now = cover_life.announcements_due(list(row.announced), row.due_on, today)
     if not due_now:
         return
     announced = sorted({*row.announced, *due_now}, reverse=True)

@@ -177,7 +177,7 @@ def _exclusion(
         return "WT-P1", "Sold before the minimum premium was paid.", False
     if line.issue_date > policy.period_end:
         return "WT-P1", "Sold after the policy period.", False
-    in_force = _version_on(versions, line.issue_date)
+    in_force = buyer_credits.version_on(versions, line.issue_date)
     firm = False
     if in_force is None:
         window = next(
@@ -296,17 +296,6 @@ async def _buyers_with_collections(policy_id: str, buyers: list[str]) -> list[st
         .values_list("buyer_key", flat=True)
     )
     return sorted(str(key) for key in keys)
-
-
-def _version_on(versions: list[CreditLimit], day: date) -> CreditLimit | None:
-    found = None
-    for row in versions:
-        if row.effective_from is None or row.effective_from > day:
-            continue
-        if row.ends_on is not None and row.ends_on < day:
-            continue
-        found = row
-    return found
 
 
 async def declare_sales(

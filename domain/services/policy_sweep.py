@@ -118,11 +118,7 @@ async def meet(policy_id: str, kind: str, subject: str, on: date) -> bool:
 
 
 async def _announce(row: PolicyDeadline, policy: Policy, today: date, now: datetime) -> None:
-    due_now = [
-        d
-        for d in cover_life.ANNOUNCE_DAYS_BEFORE
-        if d not in row.announced and (row.due_on - today).days <= d and today <= row.due_on
-    ]
+    due_now = cover_life.announcements_due(list(row.announced), row.due_on, today)
     if not due_now:
         await PolicyDeadline.filter(id=row.id, next_check_on=row.next_check_on).update(
             next_check_on=cover_life.next_check(row.due_on, list(row.announced))
