@@ -6,15 +6,6 @@ import datetime
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import claims as claim_resolvers
@@ -37,6 +28,8 @@ from schema.cover_types import (
     FlaggedDeadline,
     IncidentPayload,
 )
+from schema.input_plans import install_input_plans
+from schema.operation_guard import OperationGuard
 from schema.scalars import SCALAR_OVERRIDES
 from schema.types import (
     Node,
@@ -437,18 +430,15 @@ def _mask(error: GraphQLError) -> bool:
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list = [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaskErrors(should_mask_error=_mask, error_message="Unexpected error."),
+        OperationGuard(
+            max_depth=MAX_DEPTH,
+            max_tokens=MAX_TOKENS,
+            max_aliases=MAX_ALIASES,
+            introspection=introspection,
+            should_mask_error=_mask,
+        )
     ]
-    if not introspection:
-        from graphql.validation import NoSchemaIntrospectionCustomRule
-
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[TestClock],
@@ -456,3 +446,5 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(auto_camel_case=True),
     )
+    install_input_plans(schema)
+    return schema

@@ -41,18 +41,24 @@ class QuoteDraft:
 
 
 def _jsonable(value: Any) -> Any:
+    """The request as JSON values, walked once (`dataclasses.asdict` deep-copies every leaf
+    first, a third of this service's time per quote: bench/RESULTS.md, issue 7)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
     return value
 
 
 def _request_json(request: QuoteRequest) -> dict[str, Any]:
-    raw = dataclasses.asdict(request)
-    return {k: _jsonable(v) for k, v in raw.items()}
+    stored: dict[str, Any] = _jsonable(request)
+    return stored
 
 
 def _quoted_currency(request: QuoteRequest) -> str:

@@ -99,3 +99,16 @@ async def test_healthz_is_503_when_redis_is_down(sqlite_db):
         "redis": "down",
         "worker_last_seen_seconds_ago": None,
     }
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"query": "{ products { code } }"', b"\xff\xfe"])
+async def test_a_body_that_is_not_json_is_a_400_without_traceback(api, make_partner, body):
+    key = await make_partner()
+    response = await api.http.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "Unable to parse request body as JSON" in response.text
+    assert "Traceback" not in response.text
