@@ -75,10 +75,25 @@ def scheduler() -> None:
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
+    from rich.progress import Progress
+
     from domain.store.database import migrate as run_migrations
 
     url = get_settings().resolved_database_url
-    asyncio.run(run_migrations(url))
+    with Progress(transient=False) as bar:
+        task = bar.add_task("migrating", total=None)
+
+        def on_plan(steps: int) -> None:
+            bar.update(task, total=max(steps, 1), completed=0 if steps else 1)
+
+        def progress(event: str, app_label: str, name: str) -> None:
+            if event == "apply_start":
+                bar.update(task, description=f"{app_label}.{name}")
+            elif event == "apply_done":
+                bar.advance(task)
+
+        asyncio.run(run_migrations(url, on_plan=on_plan, progress=progress))
+        bar.update(task, description="migrated")
     typer.echo(f"migrated {url}")
 
 

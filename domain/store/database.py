@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from tortoise import Tortoise
@@ -34,11 +36,36 @@ async def close_db() -> None:
     await Tortoise.close_connections()
 
 
-async def migrate(database_url: str) -> None:
-    """Apply every migration under domain/store/migrations (Tortoise native migrations)."""
+#: progress(event, app_label, migration name); event is "apply_start", "apply_done", ...
+Progress = Callable[[str, str, str], object]
+#: on_plan(number of migrations about to be applied)
+OnPlan = Callable[[int], object]
+
+
+async def migrate(
+    database_url: str,
+    *,
+    target: str | None = None,
+    on_plan: OnPlan | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Apply the migrations under domain/store/migrations (Tortoise native migrations),
+    every one, or up to `target` ("models.0006_wt_collection_costs": the previous release,
+    for upgrade tests)."""
     _ensure_sqlite_dir(database_url)
     EXECUTOR_CACHE.clear()
+
+    def reporter(connection: str, plan: list[Any], fake: bool, dry_run: bool) -> None:
+        if on_plan is not None:
+            on_plan(len(plan))
+
     try:
-        await migrate_api(config=tortoise_config(database_url), app_labels=None, target=None)
+        await migrate_api(
+            config=tortoise_config(database_url),
+            app_labels=None,
+            target=target,
+            reporter=reporter,
+            progress=progress,
+        )
     finally:
         await Tortoise.close_connections()
