@@ -19,8 +19,10 @@ from tradecover.settings import get_settings
 app = typer.Typer(help="tradecover: trade-credit insurance API", no_args_is_help=True)
 partners = typer.Typer(help="Partner platforms and their API keys", no_args_is_help=True)
 staff = typer.Typer(help="Insurer staff and their API keys", no_args_is_help=True)
+webhooks = typer.Typer(help="Webhook deliveries", no_args_is_help=True)
 app.add_typer(partners, name="partners")
 app.add_typer(staff, name="staff")
+app.add_typer(webhooks, name="webhooks")
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
@@ -187,3 +189,53 @@ def dev() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        since = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("an ISO date or datetime, e.g. 2026-11-20T08:00") from None
+    return since if since.tzinfo else since.replace(tzinfo=UTC)
+
+
+@webhooks.command("replay")
+def webhooks_replay(
+    since: Annotated[str, typer.Option(help="failed deliveries created since (ISO, UTC)")],
+    partner: Annotated[str | None, typer.Option(help="only this partner's")] = None,
+    endpoint: Annotated[str | None, typer.Option(help="only this endpoint's")] = None,
+    reenable: Annotated[
+        bool, typer.Option("--reenable", help="re-enable disabled endpoints of these")
+    ] = False,
+    batch: Annotated[int, typer.Option(help="deliveries per transaction batch")] = 200,
+) -> None:
+    """Put FAILED deliveries back in the queue (same webhook-id); the scheduler sends them."""
+    from rich.progress import Progress
+
+    from domain.services import webhook_replay
+
+    start = _parse_since(since)
+
+    async def run() -> webhook_replay.ReplayOutcome:
+        ids = await webhook_replay.failed_since(start, partner_id=partner, endpoint_id=endpoint)
+        total = webhook_replay.ReplayOutcome()
+        with Progress() as bar:
+            task = bar.add_task("replaying", total=len(ids))
+            for offset in range(0, len(ids), batch):
+                chunk = ids[offset : offset + batch]
+                done = await webhook_replay.replay(chunk, datetime.now(UTC), reenable=reenable)
+                total.requeued += done.requeued
+                total.skipped += done.skipped
+                total.reenabled_endpoints += done.reenabled_endpoints
+                bar.advance(task, len(chunk))
+        return total
+
+    outcome = asyncio.run(_with_db(run))
+    reasons: dict[str, int] = {}
+    for _, why in outcome.skipped:
+        reasons[why] = reasons.get(why, 0) + 1
+    typer.echo(f"requeued {len(outcome.requeued)} deliveries")
+    for why, count in sorted(reasons.items()):
+        typer.echo(f"skipped {count}: {why}")
+    if outcome.reenabled_endpoints:
+        typer.echo(f"re-enabled endpoints: {', '.join(sorted(outcome.reenabled_endpoints))}")
