@@ -20,6 +20,8 @@ app = typer.Typer(help="tradecover: trade-credit insurance API", no_args_is_help
 partners = typer.Typer(help="Partner platforms and their API keys", no_args_is_help=True)
 staff = typer.Typer(help="Insurer staff and their API keys", no_args_is_help=True)
 webhooks = typer.Typer(help="Webhook deliveries", no_args_is_help=True)
+policies = typer.Typer(help="Whole-turnover policies", no_args_is_help=True)
+app.add_typer(policies, name="policies")
 app.add_typer(partners, name="partners")
 app.add_typer(staff, name="staff")
 app.add_typer(webhooks, name="webhooks")
@@ -239,3 +241,46 @@ def webhooks_replay(
         typer.echo(f"skipped {count}: {why}")
     if outcome.reenabled_endpoints:
         typer.echo(f"re-enabled endpoints: {', '.join(sorted(outcome.reenabled_endpoints))}")
+
+
+@policies.command("import-sales")
+def policies_import_sales(
+    policy: Annotated[str, typer.Option(help="policy id (pol_...)")],
+    month: Annotated[str, typer.Option(help="any day of the month declared, ISO date")],
+    file: Annotated[Path, typer.Option(help="CSV: buyer_key,invoice_number,issue_date,...")],
+    batch: Annotated[int, typer.Option(help="lines per declaration")] = 5000,
+) -> None:
+    """Declare a month's sales from a CSV file (WT-N1), all or nothing, with progress."""
+    from rich.progress import Progress
+
+    from domain.services import sales_import
+    from domain.services.errors import DomainError
+
+    try:
+        month_day = datetime.fromisoformat(month).date()
+        lines = sales_import.read_sales(file)
+    except (ValueError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    async def run() -> sales_import.ImportOutcome:
+        with Progress() as bar:
+            task = bar.add_task(f"declaring {file.name}", total=len(lines))
+            return await sales_import.import_sales(
+                policy,
+                month_day,
+                lines,
+                datetime.now(UTC),
+                batch=batch,
+                on_batch=lambda n: bar.advance(task, n),
+            )
+
+    try:
+        outcome = asyncio.run(_with_db(run))
+    except DomainError as error:
+        typer.echo(f"error ({error.code}): {error.message}; nothing was imported", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"declared {outcome.lines} sales in {outcome.declarations} declarations, "
+        f"{outcome.insured} insured"
+    )
