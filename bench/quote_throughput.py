@@ -219,6 +219,11 @@ def base_env(data_dir: Path) -> dict[str, str]:
     env.update(
         TRADECOVER_DATA_DIR=str(data_dir),
         TRADECOVER_ENV="production",  # as deploy/tradecover.env.example
+        # ... but on the sandbox card gateway and a SQLite file, which production refuses
+        # unless allowed (tradecover/config_checks.py), and without the per-partner rate
+        # limit: this measures the GraphQL layer, not the limiter's budget.
+        TRADECOVER_ALLOW_DEV_DEFAULTS="true",
+        TRADECOVER_RATE_LIMIT_ENABLED="false",
         # A quote sends nothing to Redis; point at a closed port so any use would show.
         TRADECOVER_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
     )

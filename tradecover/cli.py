@@ -21,6 +21,8 @@ partners = typer.Typer(help="Partner platforms and their API keys", no_args_is_h
 staff = typer.Typer(help="Insurer staff and their API keys", no_args_is_help=True)
 webhooks = typer.Typer(help="Webhook deliveries", no_args_is_help=True)
 policies = typer.Typer(help="Whole-turnover policies", no_args_is_help=True)
+config = typer.Typer(help="Effective configuration", no_args_is_help=True)
+app.add_typer(config, name="config")
 app.add_typer(policies, name="policies")
 app.add_typer(partners, name="partners")
 app.add_typer(staff, name="staff")
@@ -284,3 +286,34 @@ def policies_import_sales(
         f"declared {outcome.lines} sales in {outcome.declarations} declarations, "
         f"{outcome.insured} insured"
     )
+
+
+@config.command("show")
+def config_show(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+) -> None:
+    """Print the effective settings (environment and defaults), secrets redacted, and
+    whether this configuration may start."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from tradecover.config_checks import dev_default_problems, effective, fatal_problems
+
+    settings = get_settings()
+    shown = effective(settings)
+    problems = fatal_problems(settings) + (
+        [] if settings.allow_dev_defaults else dev_default_problems(settings)
+    )
+    if as_json:
+        typer.echo(json.dumps({"settings": shown, "problems": problems}, default=str, indent=2))
+    else:
+        table = Table("setting", "value", title="tradecover settings")
+        for name, value in shown.items():
+            table.add_row(name, str(value))
+        Console().print(table)
+        for problem in problems:
+            typer.echo(f"refuses to start: {problem}")
+    if problems:
+        raise typer.Exit(1)

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +16,9 @@ class Settings(BaseSettings):
     #: dev serves GraphiQL and allows introspection for every key; production only for
     #: sandbox keys.
     env: Literal["dev", "test", "production"] = "dev"
+    #: Production refuses dev defaults (sandbox card gateway, no explicit database or
+    #: Redis) unless this is true: tradecover/config_checks.py.
+    allow_dev_defaults: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("var")
@@ -35,6 +39,16 @@ class Settings(BaseSettings):
     #: Dramatiq: how many Redis commands in a million also run the broker's maintenance
     #: (which requeues dead workers' messages). Raised in crash tests.
     broker_maintenance_chance: int = 1_000
+    #: Per-partner token buckets in Redis (tradecover/http/rate_limit.py: cost model: a
+    #: query costs 1, a mutation 5, `first: 100` adds 4). 50 tokens/s is 50 queries or 10
+    #: quotes a second, sustained, per partner and key mode; a process serves ~160 quotes/s.
+    rate_limit_enabled: bool = True
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    #: What a partner idle for burst/rate seconds may send at once (40 quotes).
+    rate_limit_burst: int = Field(default=200, ge=1)
+    #: Staff keys: their own, larger buckets (not exempt: see rate_limit.py).
+    rate_limit_staff_per_second: float = Field(default=200.0, gt=0)
+    rate_limit_staff_burst: int = Field(default=1_000, ge=1)
     #: Fault injection for crash tests: "point=seconds,...", and where to drop markers.
     fault_pauses: str = ""
     fault_marker_dir: Path | None = None

@@ -19,7 +19,12 @@ def configure_gateways(settings: Settings) -> None:
 
 
 def configure_process(settings: Settings) -> None:
-    """Gateways, and jobs sent to Redis right after their commit."""
+    """Gateways, and jobs sent to Redis right after their commit. Every process (API,
+    worker, scheduler) passes here first, so an unsafe production configuration stops
+    them all before they serve anything."""
+    from tradecover.config_checks import ensure_startable
+
+    ensure_startable(settings)
     from workers.relay import send_to_broker  # imports the broker: Redis from settings
 
     configure_gateways(settings)
