@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -32,7 +31,10 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphq
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """JSON lines outside dev (tradecover/logs.py), readable lines in dev."""
+    from tradecover.logs import configure_logging
+
+    configure_logging(json_lines=not get_settings().is_dev)
 
 
 @app.command()
@@ -41,8 +43,14 @@ def serve() -> None:
     import uvicorn
 
     settings = get_settings()
+    _logging()
     uvicorn.run(
-        "tradecover.app:asgi", factory=True, host=settings.host, port=settings.port, workers=1
+        "tradecover.app:asgi",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=1,
+        log_config=None,  # keep tradecover/logs.py's handlers: uvicorn's lines as JSON too
     )
 
 
@@ -56,6 +64,12 @@ def worker(
         # dramatiq reads this lower-case name: idle workers poll every 100 ms (STACK_NOTES).
         "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100"),  # noqa: SIM112
     }
+    settings = get_settings()
+    if settings.worker_metrics_port:
+        # dramatiq's Prometheus exporter (workers/broker.py) runs in a process the dramatiq
+        # CLI forks before our code runs there: it must find its port in the environment.
+        env["dramatiq_prom_port"] = str(settings.worker_metrics_port)
+        env.setdefault("dramatiq_prom_db", str((settings.data_dir / "prometheus").resolve()))
     args = [
         sys.executable,
         "-m",

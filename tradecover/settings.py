@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     #: Staff keys: their own, larger buckets (not exempt: see rate_limit.py).
     rate_limit_staff_per_second: float = Field(default=200.0, gt=0)
     rate_limit_staff_burst: int = Field(default=1_000, ge=1)
+    #: Workers: dramatiq's Prometheus exporter on this port (0: off; deploy sets 9191).
+    worker_metrics_port: int = 0
     #: Fault injection for crash tests: "point=seconds,...", and where to drop markers.
     fault_pauses: str = ""
     fault_marker_dir: Path | None = None

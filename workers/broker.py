@@ -4,9 +4,13 @@ Redis, with the AsyncIO middleware and Tortoise started once per worker process.
 from __future__ import annotations
 
 import logging
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import dramatiq
+import structlog
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO, Middleware
@@ -29,10 +33,13 @@ class TortoiseMiddleware(Middleware):
         loop_thread.run_coroutine(coro)
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from tradecover.logs import configure_logging
         from tradecover.wiring import configure_process  # imports this module
 
         try:
-            configure_process(get_settings())
+            settings = get_settings()
+            configure_logging(json_lines=not settings.is_dev)
+            configure_process(settings)
             self._run(init_db(self.database_url))
         except Exception as error:
             # dramatiq logs hook errors and runs on, failing every message: stop instead.
@@ -56,7 +63,65 @@ def build_broker() -> RedisBroker:
     )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(TortoiseMiddleware(settings.resolved_database_url))
+    broker.add_middleware(JobLogMiddleware())
+    if settings.worker_metrics_port:
+        broker.add_middleware(_prometheus(settings.worker_metrics_port, settings.data_dir))
     return broker
+
+
+def _prometheus(port: int, data_dir: Path) -> Middleware:
+    """dramatiq's own Prometheus middleware (messages, errors, retries, durations per
+    actor), served by a process the dramatiq CLI forks; it reads its settings from the
+    environment when imported."""
+    os.environ["dramatiq_prom_port"] = str(port)  # noqa: SIM112 (dramatiq reads lower case)
+    prom_db = str((data_dir / "prometheus").resolve())
+    os.environ.setdefault("dramatiq_prom_db", prom_db)  # noqa: SIM112
+    from dramatiq.middleware.prometheus import Prometheus
+
+    return Prometheus()
+
+
+class JobLogMiddleware(Middleware):
+    """A structured line when each job starts and ends, with its job id, actor and the
+    cover it is about. Actors run on the AsyncIO middleware's loop thread, so context bound
+    here would not reach their own log lines: these two lines carry it instead."""
+
+    def __init__(self) -> None:
+        self.log = structlog.get_logger("tradecover.worker")
+        self.started: dict[str, float] = {}
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self.started[message.message_id] = time.monotonic()
+        self.log.info("job.start", **_job_fields(message))
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        started = self.started.pop(message.message_id, time.monotonic())
+        fields = {**_job_fields(message), "seconds": round(time.monotonic() - started, 4)}
+        if exception is None:
+            self.log.info("job.done", **fields)
+        else:
+            self.log.warning("job.failed", error=type(exception).__name__, **fields)
+
+    after_skip_message = after_process_message
+
+
+def _job_fields(message: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "job_id": message.message_id,
+        "actor": message.actor_name,
+        "retries": message.options.get("retries", 0),
+    }
+    for arg in message.args:
+        if isinstance(arg, str) and arg.startswith("cov_"):
+            fields["cover_id"] = arg
+    return fields
 
 
 broker = build_broker()
