@@ -22,6 +22,7 @@ from schema.webhook_types import (
     WebhookEndpoint,
     WebhookEndpointPayload,
 )
+from tradecover.settings import get_settings
 
 
 def endpoint_out(row: rows.WebhookEndpoint) -> WebhookEndpoint:
@@ -47,7 +48,12 @@ def delivery_out(row: rows.WebhookDelivery) -> WebhookDelivery:
 
 
 def _allow_private(info: Info) -> bool:
-    return info.context.principal.sandbox or info.context.dev
+    """Private and loopback URLs: every key in dev; sandbox keys outside production (a
+    partner's local receiver while integrating); never in production, where a sandbox key
+    could otherwise probe the insurer's network (SSRF)."""
+    if info.context.dev:
+        return True
+    return info.context.principal.sandbox and get_settings().env != "production"
 
 
 async def register_webhook_endpoint(

@@ -20,19 +20,22 @@ from typing import Any
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
-#: tc_live_/tc_test_ API keys, whsec_ webhook secrets, Stripe secret keys.
-SECRET = re.compile(r"\b(tc_(?:live|test)_|whsec_|sk_(?:live|test)_)[A-Za-z0-9_\-+/=]{6,}")
+#: API keys (`tc_live_`, `tc_test_`, `tc_staff_` + urlsafe base64), webhook secrets
+#: (`whsec_` + base64, a backslash for JSON-escaped slashes), Stripe secret keys: the
+#: prefix stays readable.
+SECRET = re.compile(r"(tc_(?:live|test|staff)_|whsec_|sk_(?:live|test)_)[A-Za-z0-9_\-+/=\\]+")
+REDACTED = "[REDACTED]"
 
 
-def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return SECRET.sub(lambda m: m.group(1) + "[REDACTED]", value)
-    return value
+def redact_text(text: str) -> str:
+    return SECRET.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: secrets masked in the event and every string field."""
     for name, value in list(event.items()):
-        event[name] = _mask(value)
+        if isinstance(value, str):
+            event[name] = redact_text(value)
     return event
 
 

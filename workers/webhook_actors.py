@@ -45,6 +45,7 @@ async def deliver_webhook(delivery_id: str, outbox_id: str | None = None) -> Non
         datetime.now(UTC),
         http_client(),
         allow_private=get_settings().is_dev,
+        sandbox_private=get_settings().env != "production",
     )
 
 

@@ -103,11 +103,16 @@ def _events_problem(events: Sequence[str]) -> tuple[list[str], str | None]:
 
 
 def is_public_address(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved, unspecified and
-    other non-global addresses (also IPv4 inside IPv6)."""
+    """False for loopback, private, link-local, site-local, multicast, reserved,
+    unspecified and other non-global addresses (also IPv4 inside IPv6: mapped, 6to4)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.is_site_local or (
+            ip.sixtofour is not None and not is_public_address(str(ip.sixtofour))
+        ):
+            return False
     blocked = (
         ip.is_loopback
         or ip.is_private
@@ -119,22 +124,30 @@ def is_public_address(address: str) -> bool:
     return not blocked and ip.is_global
 
 
-async def host_problem(url: str) -> str | None:
-    """Why the URL's host may not be called from here (None if every address it
-    resolves to is public). Resolution runs in a thread: getaddrinfo blocks."""
+async def public_addresses(url: str) -> tuple[list[str], str | None]:
+    """The addresses the URL's host resolves to, in resolver order, and why it may not be
+    called from here (None if every one of them is public). Resolution runs in a
+    thread: getaddrinfo blocks. Connect only to these addresses (`webhooks._post`
+    pins them): a second lookup may answer otherwise (DNS rebinding)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return f"The host {host} does not resolve."
-    addresses = {str(info[4][0]) for info in infos}
+    except (OSError, UnicodeError, ValueError):
+        return [], f"The host {host} does not resolve."
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
-        return f"The host {host} does not resolve."
+        return [], f"The host {host} does not resolve."
     if not all(is_public_address(a) for a in addresses):
-        return f"The host {host} resolves to a non-public address."
-    return None
+        return addresses, f"The host {host} resolves to a non-public address."
+    return addresses, None
+
+
+async def host_problem(url: str) -> str | None:
+    """Why the URL's host may not be called from here (None if every address it
+    resolves to is public)."""
+    return (await public_addresses(url))[1]
 
 
 async def register_endpoint(

@@ -27,7 +27,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from domain.services import outbox
-from domain.services.webhook_endpoints import ALL_EVENTS, EVENT_TYPES, host_problem
+from domain.services.webhook_endpoints import ALL_EVENTS, EVENT_TYPES, public_addresses
 from domain.store.ids import new_id
 from domain.store.models import Partner
 from domain.store.webhook_models import (
@@ -154,6 +154,20 @@ def signed_headers(msg_id: str, body: str, now: datetime, keys: Sequence[str]) -
     }
 
 
+def pin(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The request to `url` sent to `address`, the one the SSRF guard checked, instead of
+    a second lookup of the name (DNS rebinding). The name stays the Host header and the
+    TLS server name (SNI and certificate check). `connection: close`: the pool keys
+    connections by address, and a TLS session made for one name must not carry another
+    name's requests."""
+    original = httpx.URL(url)
+    headers = {"host": original.netloc.decode("ascii"), "connection": "close"}
+    extensions: dict[str, Any] = {}
+    if original.scheme == "https":
+        extensions["sni_hostname"] = original.raw_host.decode("ascii")
+    return original.copy_with(host=address.split("%", 1)[0]), headers, extensions
+
+
 @dataclass(frozen=True)
 class Outcome:
     code: int | None
@@ -177,22 +191,30 @@ async def _post(
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    if not allow_private:
-        refusal = await host_problem(endpoint.url)
-        if refusal:
-            return Outcome(None, refusal, elapsed())
+    url: str | httpx.URL = endpoint.url
+    extensions: dict[str, Any] = {}
+    pinned: dict[str, str] = {}
+    try:
+        if not allow_private:
+            addresses, refusal = await public_addresses(endpoint.url)
+            if refusal:
+                return Outcome(None, refusal, elapsed())
+            url, pinned, extensions = pin(endpoint.url, addresses[0])
+    except Exception as error:  # a URL httpx cannot take: no request at all
+        return Outcome(None, f"{type(error).__name__}: {error}"[:500], elapsed())
     body = json.dumps(event.payload, separators=(",", ":"))
-    headers = signed_headers(event.id, body, now, signing_secrets(endpoint, now))
+    headers = signed_headers(event.id, body, now, signing_secrets(endpoint, now)) | pinned
     try:
         async with (
             asyncio.timeout(TIMEOUT_SECONDS),
             http.stream(
                 "POST",
-                endpoint.url,
+                url,
                 content=body.encode(),
                 headers=headers,
                 timeout=TIMEOUT_SECONDS,
                 follow_redirects=False,
+                extensions=extensions,
             ) as response,
         ):
             code = response.status_code  # the body is never read
@@ -271,10 +293,12 @@ async def deliver(
     *,
     rng: random.Random | None = None,
     allow_private: bool = False,
+    sandbox_private: bool = True,
 ) -> str:
     """The `webhook.deliver` job: one attempt if the delivery is PENDING and due, else
     nothing. Returns the delivery's status. `allow_private` (dev) lets every partner's
-    deliveries reach non-public hosts; sandbox partners always may."""
+    deliveries reach non-public hosts; `sandbox_private` lets sandbox partners' reach them
+    (off in production: a sandbox key must not probe the insurer's own network)."""
     delivery = await WebhookDelivery.get_or_none(id=delivery_id)
     if delivery is None:
         return "MISSING"
@@ -298,7 +322,7 @@ async def deliver(
     event = await WebhookEvent.get(id=delivery.event_id)  # type: ignore[attr-defined]
     partner_id = endpoint.partner_id  # type: ignore[attr-defined]
     sandbox = await Partner.filter(id=partner_id).values_list("sandbox", flat=True)
-    private_ok = allow_private or bool(sandbox and sandbox[0])
+    private_ok = allow_private or (sandbox_private and bool(sandbox and sandbox[0]))
     outcome = await _post(http, endpoint, event, now, private_ok)
     return await _record(delivery.id, endpoint.id, claimed, outcome, now, rng)
 
