@@ -1,0 +1,183 @@
+"""The buyer view: a buyer's exposure across partners and products (U-1), its covers,
+incidents and, once policies exist, its limits (WT-L1, TU-L1). Reads only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from tortoise.functions import Count, Sum
+
+from domain.rules.catalogue import PRODUCTS
+from domain.services.activation import EXPOSED_STATUSES
+from domain.store.claim_models import Incident
+from domain.store.cover_models import Cover
+from domain.store.policy_models import CreditLimit, Policy
+from domain.store.topup_models import TopUpLimit, TopUpPolicy
+from tradecover.console.read_covers import LIST_LIMIT, exposures, partner_names
+
+
+@dataclass
+class BuyerRow:
+    key: str
+    name: str
+    exposure: dict[str, Decimal] = field(default_factory=dict)
+    covers: int = 0
+
+
+async def _buyer_names(keys: set[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    names: dict[str, str] = {}
+    for row in await Cover.filter(buyer_key__in=keys).order_by("-id").values("buyer_key", "buyer"):
+        names.setdefault(row["buyer_key"], (row["buyer"] or {}).get("name", ""))
+    return names
+
+
+async def buyers(search: str | None) -> list[BuyerRow]:
+    """Buyers by exposure, largest first; `search` matches the key (country and
+    registration number), e.g. "ES:B123" or "B123"."""
+    query = Cover.filter(status__in=EXPOSED_STATUSES)
+    if search:
+        query = Cover.filter(buyer_key__icontains=search.strip())
+    rows = (
+        await query.annotate(total=Sum("insured_amount"), n=Count("id"))
+        .group_by("buyer_key", "currency")
+        .order_by("-total")
+        .limit(LIST_LIMIT)
+        .values("buyer_key", "currency", "total", "n")
+    )
+    exposure = await exposures(r["buyer_key"] for r in rows)
+    found: dict[str, BuyerRow] = {}
+    for row in rows:
+        item = found.setdefault(row["buyer_key"], BuyerRow(row["buyer_key"], ""))
+        item.covers += int(row["n"])
+        amount = exposure.get((row["buyer_key"], row["currency"]))
+        if amount:
+            item.exposure[row["currency"]] = amount
+    names = await _buyer_names(set(found))
+    for item in found.values():
+        item.name = names.get(item.key, "")
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class ExposureLine:
+    partner: str
+    product: str
+    currency: str
+    amount: Decimal
+    covers: int
+
+
+@dataclass(frozen=True)
+class LimitLine:
+    """A buyer limit under a policy: a whole-turnover credit limit (WT-L1) or a top-up
+    limit (TU-L1)."""
+
+    kind: str
+    policy_id: str
+    partner: str
+    status: str
+    amount: Decimal | None
+    currency: str
+    effective_from: date | None
+    ends_on: date | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class BuyerPage:
+    key: str
+    name: str
+    exposure: list[ExposureLine]
+    totals: dict[str, Decimal]
+    capacity: Decimal
+    covers: list[Cover]
+    partners: dict[str, str]
+    incidents: list[Incident]
+    limits: list[LimitLine]
+
+
+async def buyer_page(key: str) -> BuyerPage | None:
+    covers = await Cover.filter(buyer_key=key).order_by("-bound_at", "-id").limit(LIST_LIMIT)
+    limits = await _limits(key)
+    if not covers and not limits:
+        return None
+    partners = await partner_names(c.partner_id for c in covers)  # type: ignore[attr-defined]
+    grouped: dict[tuple[str, str, str], list[Cover]] = defaultdict(list)
+    exposed = await Cover.filter(buyer_key=key, status__in=EXPOSED_STATUSES)
+    partners.update(await partner_names(c.partner_id for c in exposed))  # type: ignore[attr-defined]
+    for cover in exposed:
+        grouped[(cover.partner_id, cover.product, cover.currency)].append(cover)  # type: ignore[attr-defined]
+    lines = [
+        ExposureLine(
+            partner=partners.get(partner_id, "?"),
+            product=product,
+            currency=currency,
+            amount=sum((c.insured_amount for c in rows), Decimal("0")),
+            covers=len(rows),
+        )
+        for (partner_id, product, currency), rows in sorted(grouped.items())
+    ]
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line.currency] += line.amount
+    name = (covers[0].buyer or {}).get("name", "") if covers else ""
+    return BuyerPage(
+        key=key,
+        name=name or (limits[0].detail if limits else ""),
+        exposure=lines,
+        totals=dict(totals),
+        capacity=min((spec.buyer_capacity for spec in PRODUCTS.values()), default=Decimal(0)),
+        covers=covers,
+        partners=partners,
+        incidents=await Incident.filter(cover__buyer_key=key).order_by("-declared_on", "-id"),
+        limits=limits,
+    )
+
+
+async def _limits(key: str) -> list[LimitLine]:
+    """Limits exist once policies do (WT, TU); none for a buyer with covers only."""
+    credit = await CreditLimit.filter(buyer_key=key).order_by("policy_id", "created_at")
+    top_up = await TopUpLimit.filter(buyer_key=key).order_by("policy_id")
+    policies: dict[str, Any] = {
+        p.id: p
+        for p in await Policy.filter(id__in={r.policy_id for r in credit})  # type: ignore[attr-defined]
+    }
+    policies.update(
+        {p.id: p for p in await TopUpPolicy.filter(id__in={r.policy_id for r in top_up})}  # type: ignore[attr-defined]
+    )
+    partners = await partner_names(p.partner_id for p in policies.values())
+    lines = [
+        LimitLine(
+            kind="Credit limit (WT-L1)",
+            policy_id=row.policy_id,  # type: ignore[attr-defined]
+            partner=partners.get(policies[row.policy_id].partner_id, "?"),  # type: ignore[attr-defined]
+            status=row.status,
+            amount=row.amount if row.amount is not None else row.requested_amount,
+            currency=policies[row.policy_id].currency,  # type: ignore[attr-defined]
+            effective_from=row.effective_from,
+            ends_on=row.ends_on,
+            detail=(row.buyer or {}).get("name", ""),
+        )
+        for row in credit
+    ]
+    lines += [
+        LimitLine(
+            kind="Top-up limit (TU-L1)",
+            policy_id=row.policy_id,  # type: ignore[attr-defined]
+            partner=partners.get(policies[row.policy_id].partner_id, "?"),  # type: ignore[attr-defined]
+            status="ZERO (TU-L2)" if row.zero_locked else "IN FORCE",
+            amount=row.top_up_limit,
+            currency=policies[row.policy_id].currency,  # type: ignore[attr-defined]
+            effective_from=None,
+            ends_on=None,
+            detail=(row.buyer or {}).get("name", ""),
+        )
+        for row in top_up
+    ]
+    return lines
