@@ -3,6 +3,11 @@
 A process may be configured (from settings, at start) to pause at a named point and to
 drop a marker file when it gets there, so a test can SIGKILL it at that exact moment.
 Unconfigured, a checkpoint costs one dict lookup.
+
+Points: `feasibility.in_transaction` (activation), `hold.capture.after_claim` (holds),
+`outbox.enqueued` (a job row written, its transaction not yet committed),
+`outbox.before_publish` (committed, not yet sent to Redis) and `outbox.after_send`
+(sent, not yet marked published) in outbox.py.
 """
 
 from __future__ import annotations

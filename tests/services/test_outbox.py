@@ -44,7 +44,7 @@ async def test_two_concurrent_relays_do_not_both_send_a_row(db):
     assert len(sent) == 20 and len(set(sent)) == 20
 
 
-async def test_a_row_whose_send_crashed_is_retried_after_the_lease(db):
+async def test_a_row_whose_send_failed_is_retried_after_a_short_pause_not_the_lease(db):
     message = await heartbeat.request_heartbeat("a", NOW)
 
     def broken(actor, payload, mid):
@@ -53,7 +53,21 @@ async def test_a_row_whose_send_crashed_is_retried_after_the_lease(db):
     with pytest.raises(ConnectionError):
         await outbox.relay_once(broken, NOW)
     sent: list[str] = []
-    assert await outbox.relay_once(lambda a, p, mid: sent.append(mid), NOW) == 0  # leased
+    assert await outbox.relay_once(lambda a, p, mid: sent.append(mid), NOW) == 0  # paused
+    later = NOW + outbox.RETRY_AFTER_FAILED_SEND + timedelta(seconds=1)
+    assert later < NOW + outbox.CLAIM_LEASE
+    assert await outbox.relay_once(lambda a, p, mid: sent.append(mid), later) == 1
+    assert sent == [message.id]
+
+
+async def test_a_row_whose_publisher_died_mid_send_waits_for_the_lease(db):
+    """A crash (no exception handled) leaves the claim in place: the row may be being sent
+    right now by a live publisher, so others wait for the whole lease."""
+    message = await heartbeat.request_heartbeat("a", NOW)
+    await OutboxMessage.filter(id=message.id).update(claimed_until=NOW + outbox.CLAIM_LEASE)
+    sent: list[str] = []
+    soon = NOW + outbox.RETRY_AFTER_FAILED_SEND + timedelta(seconds=1)
+    assert await outbox.relay_once(lambda a, p, mid: sent.append(mid), soon) == 0
     later = NOW + outbox.CLAIM_LEASE + timedelta(seconds=1)
     assert await outbox.relay_once(lambda a, p, mid: sent.append(mid), later) == 1
     assert sent == [message.id]

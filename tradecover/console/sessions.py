@@ -53,12 +53,18 @@ def session_secret(settings: Settings) -> str:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return _read_secret(path)
+    # Written whole to a private temporary file, then linked into place: link() fails if
+    # the name exists, so two processes starting at once never see a half-written file.
+    draft = path.with_name(f"{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, path)
+    except FileExistsError:  # another process created it first: use theirs
+        pass
+    finally:
+        draft.unlink()
     return _read_secret(path)
 
 
