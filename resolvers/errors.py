@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from tortoise.exceptions import ValidationError as StoreValidationError
+
 from domain.services.errors import DomainError, InvalidInput
 from resolvers.context import Info
+from schema.operation_guard import INVALID_VALUE
 from schema.types import UserError
 
 P = TypeVar("P")
@@ -40,6 +43,11 @@ async def run_mutation(
         fields = await body()
     except DomainError as error:
         return payload(user_errors=user_errors(error))
+    except StoreValidationError:
+        # A value the services let through and the store refuses (a string longer than
+        # its column, e.g. a 3,000-character invoice number or id): the caller's input,
+        # not a server fault. The transaction it ran in is rolled back.
+        return payload(user_errors=[UserError(code="INVALID_INPUT", message=INVALID_VALUE)])
     return payload(**fields)
 
 
