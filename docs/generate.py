@@ -73,6 +73,10 @@ REQUEST_MEANINGS = {
     "with backoff.",
     "RATE_LIMITED": "HTTP 429: too many requests for this key's bucket. Wait the "
     "`Retry-After` header's seconds (also `extensions.retryAfter`).",
+    "PAYLOAD_TOO_LARGE": "HTTP 413: the request body is over the cap (4 MiB for JSON, the "
+    "20 MB document limit plus 1 MiB for uploads); nothing was read or run.",
+    "INVALID_INPUT": "A query's argument is malformed for its field (an id or cursor longer "
+    "than any tradecover id): the field answers null with this error.",
 }
 
 
