@@ -6,15 +6,32 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import strawberry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from domain.store.database import close_db, init_db
 from schema.build import build_schema
+from tradecover.console.routes import console_mount
+from tradecover.http.body_limit import BodyLimitMiddleware
 from tradecover.http.graphql_view import GraphQLEndpoint, TradecoverGraphQL
-from tradecover.http.health import health_endpoint
+from tradecover.http.health import health_endpoint, readiness_endpoint
+from tradecover.http.rate_limit import CostModel, Policy, RateLimiter, paginated_fields
+from tradecover.metrics import metrics_endpoint
 from tradecover.settings import Settings, get_settings
 from tradecover.wiring import configure_process
+
+
+def rate_limiter(settings: Settings, paginated: dict[str, int]) -> RateLimiter | None:
+    if not settings.rate_limit_enabled:
+        return None
+    return RateLimiter.from_url(
+        settings.resolved_redis_url,
+        partner=Policy(settings.rate_limit_per_second, settings.rate_limit_burst),
+        staff=Policy(settings.rate_limit_staff_per_second, settings.rate_limit_staff_burst),
+        costs=CostModel(paginated),
+    )
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
@@ -23,9 +40,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     configure_process(settings)
 
-    def view(introspection: bool) -> TradecoverGraphQL:
+    def view(schema: strawberry.Schema) -> TradecoverGraphQL:
         return TradecoverGraphQL(
-            build_schema(introspection=introspection),
+            schema,
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
@@ -33,7 +50,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             dev=settings.is_dev,
         )
 
-    endpoint = GraphQLEndpoint(view(True), view(False), dev=settings.is_dev)
+    open_schema = build_schema(introspection=True)
+    limiter = rate_limiter(settings, paginated_fields(open_schema._schema))
+    endpoint = GraphQLEndpoint(
+        view(open_schema),
+        view(build_schema(introspection=False)),
+        dev=settings.is_dev,
+        rate_limiter=limiter,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -47,6 +71,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         try:
             yield
         finally:
+            if limiter is not None:
+                await limiter.aclose()
             if manage_database:
                 await close_db()
 
@@ -54,7 +80,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", health_endpoint(settings.resolved_redis_url), methods=["GET"]),
+            Route("/readyz", readiness_endpoint(settings.resolved_redis_url), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings.resolved_redis_url), methods=["GET"]),
+            console_mount(settings),
         ],
+        middleware=[Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,
     )
 

@@ -13,12 +13,15 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
+import secrets
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -31,6 +34,10 @@ from domain.services import idempotency
 from domain.services.idempotency import Claim
 from domain.services.principals import Principal, authenticate
 from resolvers.context import RequestContext
+from tradecover import metrics
+from tradecover.http.body_limit import BodyTooLarge
+from tradecover.http.rate_limit import RateLimiter
+from tradecover.logs import bind, log_context
 
 log = logging.getLogger("tradecover.http")
 
@@ -105,6 +112,16 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         self.idempotency_wait_seconds = idempotency_wait_seconds
         self.dev = dev
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """A body strawberry cannot read (JSON that is not an object, a malformed multipart
+        `operations`/`map`) is the client's error, a 400, not a 500 from deep inside it."""
+        try:
+            return await super().parse_http_body(request)
+        except (HTTPException, BodyTooLarge):
+            raise  # BodyTooLarge: tradecover/http/body_limit.py answers 413
+        except Exception as error:
+            raise HTTPException(400, "Malformed GraphQL request body.") from error
+
     def decode_json(self, data: str | bytes) -> object:
         """orjson too; its JSONDecodeError is json's, so a bad body is still a 400."""
         return orjson.loads(data)
@@ -124,6 +141,30 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         )
 
     async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        """Timed and counted by operation for /metrics (tradecover/metrics.py)."""
+        started = time.perf_counter()
+        result = await self._execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        operation, kind = metrics.operation_label(request_data.query, self._root_fields)
+        metrics.observe_operation(operation, kind, time.perf_counter() - started, result)
+        return result
+
+    @cached_property
+    def _root_fields(self) -> frozenset[str]:
+        graphql_schema = self.schema._schema  # type: ignore[attr-defined]
+        roots = (graphql_schema.query_type, graphql_schema.mutation_type)
+        return frozenset(name for root in roots if root for name in root.fields)
+
+    async def _execute_single(
         self,
         request: Request,
         request_adapter: Any,
@@ -186,6 +227,18 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         return result
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(candidate):
+                return candidate
+    return f"req_{secrets.token_hex(8)}"
+
+
 def _unauthenticated(message: str) -> Response:
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
@@ -198,12 +251,40 @@ class GraphQLEndpoint:
     """Authenticates, then hands the request to the view allowed for this caller:
     introspection is for dev and sandbox keys only."""
 
-    def __init__(self, open_view: TradecoverGraphQL, locked_view: TradecoverGraphQL, *, dev: bool):
+    def __init__(
+        self,
+        open_view: TradecoverGraphQL,
+        locked_view: TradecoverGraphQL,
+        *,
+        dev: bool,
+        rate_limiter: RateLimiter | None = None,
+    ):
         self.open_view = open_view
         self.locked_view = locked_view
         self.dev = dev
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every request gets an id (the caller's `X-Request-Id` when it is a sane one),
+        echoed in the response and bound to every log line written while serving it."""
+        request_id = _request_id(scope)
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with log_context(request_id=request_id):
+            try:
+                await self._serve(scope, receive, send_with_id)
+            finally:
+                metrics.REQUESTS.labels(str(status)).inc()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             if self.dev:
@@ -240,6 +321,13 @@ class GraphQLEndpoint:
         if principal is None:
             await _unauthenticated("Unknown or revoked API key.")(scope, receive, send)
             return
+        if self.rate_limiter is not None:
+            admission = await self.rate_limiter.admit(request, principal, receive, send)
+            if admission.refusal is not None:
+                await admission.refusal(scope, receive, send)
+                return
+            receive, send = admission.receive, admission.send
+        bind(partner_id=principal.partner_id, staff_id=principal.staff_id)
         scope.setdefault("state", {})["principal"] = principal
         view = self.open_view if (self.dev or principal.sandbox) else self.locked_view
         await view(scope, receive, send)
