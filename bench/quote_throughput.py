@@ -134,9 +134,8 @@ def bare_app() -> Any:
     from domain.services import quotes as quote_service
     from domain.services.errors import DomainError, InvalidInput
     from domain.services.principals import authenticate
-    from domain.services.quotes import QuoteDraft
     from domain.store.database import close_db, init_db
-    from resolvers.mappers import company_in, financing_in, invoice_in, shipment_in
+    from resolvers.quotes import quote_draft
     from tradecover.settings import get_settings
 
     settings = get_settings()
@@ -155,17 +154,7 @@ def bare_app() -> Any:
             input = parse_quote_input((await request.json())["input"])
         except Exception as error:  # malformed JSON, missing field, bad scalar
             return JSONResponse({"error": "BAD_REQUEST", "message": str(error)}, status_code=400)
-        # As resolvers/quotes.py builds it.
-        draft = QuoteDraft(
-            product=input.product.value,
-            seller=company_in(input.seller),
-            buyer=company_in(input.buyer),
-            invoice=invoice_in(input.invoice),
-            financing=financing_in(input.financing),
-            shipment=shipment_in(input.shipment),
-            request_date=input.request_date,
-            test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
-        )
+        draft = quote_draft(input)  # as resolvers/quotes.py builds it
         try:
             row = await quote_service.request_quote(principal, draft, datetime.now(UTC))
         except DomainError as error:

@@ -4,7 +4,8 @@
   INVALID_INPUT) and `Violation(...)` (a string, or a module constant such as
   `RULE = "TR-X2"`), and the `idempotency_refusal = ("CODE", "message")` tuples of the
   GraphQL view; with the messages written next to them.
-- request-level errors: `{"code": "X"}` dictionaries given as GraphQL `extensions`.
+- request-level errors: `{"code": "X"}` dictionaries given as GraphQL `extensions`, and
+  `request_error(status, "X", message)` calls (tradecover/http/errors.py).
 - rule ids: those codes when they look like a rule id, plus every other string in the
   code that is a rule id (lapses, rejections, exclusions, deadlines, webhook data).
 """
@@ -122,6 +123,12 @@ def _scan_call(call: ast.Call, constants: dict[str, str], found: Found) -> None:
                 found.add(found.user_errors, "INVALID_INPUT", text)
         else:
             found.add(found.user_errors, "INVALID_INPUT", None)
+        return
+    if name == "request_error":  # tradecover/http/errors.py: (status, code, message)
+        given = _argument(call, 1, "code")
+        code = _code_of(given, constants) if given is not None else None
+        if code is not None and CODE.match(code):
+            found.add(found.request_errors, code, message_text(_argument(call, 2, "message")))
         return
     if name in _ERROR_CALLS:
         first = _argument(call, 0, "code" if name == "DomainError" else "rule")

@@ -36,18 +36,24 @@ def products(info: Info) -> list[Product]:
     ]
 
 
+def quote_draft(input: QuoteInput) -> QuoteDraft:
+    """The contract's QuoteInput as the domain's QuoteDraft (also bench/quote_throughput.py's
+    bare route, so both sides of that benchmark do the same mapping)."""
+    return QuoteDraft(
+        product=input.product.value,
+        seller=company_in(input.seller),
+        buyer=company_in(input.buyer),
+        invoice=invoice_in(input.invoice),
+        financing=financing_in(input.financing),
+        shipment=shipment_in(input.shipment),
+        request_date=input.request_date,
+        test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+    )
+
+
 async def request_quote(info: Info, input: QuoteInput) -> QuotePayload:
     async def body() -> dict[str, Any]:
-        draft = QuoteDraft(
-            product=input.product.value,
-            seller=company_in(input.seller),
-            buyer=company_in(input.buyer),
-            invoice=invoice_in(input.invoice),
-            financing=financing_in(input.financing),
-            shipment=shipment_in(input.shipment),
-            request_date=input.request_date,
-            test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
-        )
+        draft = quote_draft(input)
         row = await quote_service.request_quote(info.context.principal, draft, info.context.now)
         return {"quote": quote_out(row)}
 

@@ -20,12 +20,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import OperationType
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -37,6 +35,8 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.functions import Count
+
+from tradecover.http.operations import operations
 
 log = logging.getLogger("tradecover.metrics")
 
@@ -81,35 +81,16 @@ QUEUES = ("default",)
 NAMESPACE = "tradecover"  # workers/broker.py's RedisBroker namespace
 
 
-@lru_cache(maxsize=1024)
-def _root_fields(query: str) -> tuple[str, tuple[str, ...]]:
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return "invalid", ()
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            kind = "mutation" if definition.operation == OperationType.MUTATION else "query"
-            names = tuple(
-                sorted(
-                    s.name.value
-                    for s in definition.selection_set.selections
-                    if isinstance(s, FieldNode)
-                )
-            )
-            return kind, names
-    return "invalid", ()
-
-
-def operation_label(query: str | None, known: Iterable[str]) -> tuple[str, str]:
+def operation_label(query: str | None, known: frozenset[str]) -> tuple[str, str]:
     """(operation, kind) for the histogram: root field names known to the schema."""
-    if not query:
+    found = operations(query) if query else {}
+    if not found:
         return "other", "invalid"
-    kind, names = _root_fields(query)
-    known_names = set(known)
-    if not names or any(n not in known_names for n in names):
+    first = next(iter(found.values()))
+    kind = "mutation" if first.type == OperationType.MUTATION else "query"
+    if not first.root_fields or any(n not in known for n in first.root_fields):
         return "other", kind
-    return "+".join(names), kind
+    return "+".join(first.root_fields), kind
 
 
 def observe_operation(operation: str, kind: str, seconds: float, result: Any) -> None:

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.services import documents
+from tradecover.http.errors import request_error
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
@@ -38,18 +39,12 @@ class BodyTooLarge(Exception):
 
 
 def too_large(limit: int) -> JSONResponse:
-    return JSONResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": f"The request body is over {limit} bytes (the limit).",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE", "maxBytes": limit},
-                }
-            ],
-        },
-        status_code=413,
+    return request_error(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        f"The request body is over {limit} bytes (the limit).",
         headers={"Connection": "close"},  # the rest of the body is never read
+        maxBytes=limit,
     )
 
 

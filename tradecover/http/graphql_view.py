@@ -17,12 +17,12 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import ExecutionResult
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -36,33 +36,12 @@ from domain.services.principals import Principal, authenticate
 from resolvers.context import RequestContext
 from tradecover import metrics
 from tradecover.http.body_limit import BodyTooLarge
+from tradecover.http.errors import request_error
+from tradecover.http.operations import is_mutation
 from tradecover.http.rate_limit import RateLimiter
 from tradecover.logs import bind, log_context
 
 log = logging.getLogger("tradecover.http")
-
-
-@lru_cache(maxsize=1024)
-def _operation_types(query: str) -> dict[str | None, OperationType]:
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return {}
-    found: dict[str | None, OperationType] = {}
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            name = definition.name.value if definition.name else None
-            found[name] = definition.operation
-    return found
-
-
-def is_mutation(query: str | None, operation_name: str | None) -> bool:
-    if not query:
-        return False
-    operations = _operation_types(query)
-    if operation_name is None and len(operations) == 1:
-        return next(iter(operations.values())) == OperationType.MUTATION
-    return operations.get(operation_name) == OperationType.MUTATION
 
 
 def _file_sha256(file: Any) -> str:
@@ -240,11 +219,7 @@ def _request_id(scope: Scope) -> str:
 
 
 def _unauthenticated(message: str) -> Response:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    return request_error(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 class GraphQLEndpoint:
@@ -304,18 +279,7 @@ class GraphQLEndpoint:
             principal = await authenticate(token.strip())
         except Exception:
             log.exception("authentication failed")
-            response = JSONResponse(
-                {
-                    "data": None,
-                    "errors": [
-                        {
-                            "message": "Service unavailable, retry.",
-                            "extensions": {"code": "UNAVAILABLE"},
-                        }
-                    ],
-                },
-                status_code=503,
-            )
+            response = request_error(503, "UNAVAILABLE", "Service unavailable, retry.")
             await response(scope, receive, send)
             return
         if principal is None:

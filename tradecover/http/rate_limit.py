@@ -68,10 +68,11 @@ from graphql import (
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Message, Receive, Send
 
 from domain.services.principals import Principal
+from tradecover.http.errors import request_error
 
 log = logging.getLogger("tradecover.http.rate_limit")
 
@@ -305,22 +306,16 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def refusal(retry_after: float, limit: int) -> Response:
     seconds = max(1, math.ceil(retry_after))
-    return JSONResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": f"Rate limit exceeded; retry in {seconds} s.",
-                    "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds},
-                }
-            ],
-        },
-        status_code=429,
+    return request_error(
+        429,
+        "RATE_LIMITED",
+        f"Rate limit exceeded; retry in {seconds} s.",
         headers={
             "Retry-After": str(seconds),
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": "0",
         },
+        retryAfter=seconds,
     )
 
 
