@@ -159,6 +159,32 @@ def _check(categories: Sequence[str], series: Sequence[Series]) -> None:
             )
 
 
+def _slots(frame: _Frame, categories: Sequence[str]) -> tuple[float, list[float]]:
+    """Each category's slot width and the x of its centre."""
+    slot = (frame.right - frame.left) / max(len(categories), 1)
+    return slot, [frame.left + slot * (i + 0.5) for i in range(len(categories))]
+
+
+def _finish(
+    kind: str,
+    title: str,
+    frame: _Frame,
+    body: list[str],
+    categories: Sequence[str],
+    centres: list[float],
+    series: Sequence[Series],
+    *,
+    empty: bool,
+) -> Markup:
+    """What every chart ends with: the empty-period notice, x labels, legend, the svg."""
+    if empty:
+        middle = ((frame.left + frame.right) / 2, (frame.top + frame.bottom) / 2)
+        body.append(_text(*middle, "No data in this period", cls="empty"))
+    body += _x_labels(frame, categories, centres)
+    body += _legend(frame, series)
+    return _svg(kind, title, frame, body)
+
+
 def bar_chart(
     title: str,
     categories: Sequence[str],
@@ -182,9 +208,8 @@ def bar_chart(
     tick_values = ticks(peak, integers=integers)
     frame = _Frame(width, height, tick_values[-1])
     body = _axes(frame, tick_values, value_format, y_label)
-    slot = (frame.right - frame.left) / max(len(categories), 1)
+    slot, centres = _slots(frame, categories)
     bar_width = slot * 0.7 if stacked else slot * 0.8 / max(len(series), 1)
-    centres = [frame.left + slot * (i + 0.5) for i in range(len(categories))]
     body.append('<g class="bars">')
     for i, category in enumerate(categories):
         base = 0.0
@@ -207,18 +232,7 @@ def bar_chart(
                 f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(label)}</title></rect>'
             )
     body.append("</g>")
-    if peak == 0:
-        body.append(
-            _text(
-                (frame.left + frame.right) / 2,
-                (frame.top + frame.bottom) / 2,
-                "No data in this period",
-                cls="empty",
-            )
-        )
-    body += _x_labels(frame, categories, centres)
-    body += _legend(frame, series)
-    return _svg("bar", title, frame, body)
+    return _finish("bar", title, frame, body, categories, centres, series, empty=peak == 0)
 
 
 def line_chart(
@@ -237,8 +251,7 @@ def line_chart(
     tick_values = ticks(peak)
     frame = _Frame(width, height, tick_values[-1])
     body = _axes(frame, tick_values, value_format, y_label)
-    slot = (frame.right - frame.left) / max(len(categories), 1)
-    centres = [frame.left + slot * (i + 0.5) for i in range(len(categories))]
+    _, centres = _slots(frame, categories)
     for j, item in enumerate(series):
         colour = PALETTE[j % len(PALETTE)]
         points = [(centres[i], frame.y(float(v))) for i, v in enumerate(item.values)]
@@ -255,15 +268,4 @@ def line_chart(
                 f"<title>{escape(label)}</title></circle>"
             )
         body.append("</g>")
-    if peak == 0:
-        body.append(
-            _text(
-                (frame.left + frame.right) / 2,
-                (frame.top + frame.bottom) / 2,
-                "No data in this period",
-                cls="empty",
-            )
-        )
-    body += _x_labels(frame, categories, centres)
-    body += _legend(frame, series)
-    return _svg("line", title, frame, body)
+    return _finish("line", title, frame, body, categories, centres, series, empty=peak == 0)
