@@ -306,31 +306,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server(side: str, run_dir: Path, profile_to: Path | None = None) -> Any:
-    port = free_port()
-    env = base_env(run_dir / "var")
-    env.update(TRADECOVER_PORT=str(port), TRADECOVER_HOST="127.0.0.1")
-    log = (run_dir / f"{side}.log").open("wb")
+def running(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, port: int) -> Any:
+    """A server process in its own session, yielded as (base URL, pid) once it answers on
+    127.0.0.1:port; stopped with SIGINT (then SIGKILL) afterwards. Also used by
+    bench/rate_limit_fairness.py."""
+    log = log_path.open("wb")
     process = subprocess.Popen(
-        server_command(side, port, profile_to),
-        cwd=run_dir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{side} server exited, see {run_dir / (side + '.log')}")
+                log.flush()
+                raise RuntimeError(f"server exited:\n{log_path.read_text()[-3000:]}")
             try:
                 httpx.get(f"{base}/", timeout=1)  # any answer: lifespan done, listening
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{side} server not up after 60 s") from None
+                    raise RuntimeError(f"server not up after 60 s, see {log_path}") from None
                 time.sleep(0.1)
         yield base, process.pid
     finally:
@@ -344,6 +340,16 @@ def server(side: str, run_dir: Path, profile_to: Path | None = None) -> Any:
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+
+
+@contextmanager
+def server(side: str, run_dir: Path, profile_to: Path | None = None) -> Any:
+    port = free_port()
+    env = base_env(run_dir / "var")
+    env.update(TRADECOVER_PORT=str(port), TRADECOVER_HOST="127.0.0.1")
+    command = server_command(side, port, profile_to)
+    with running(command, env, run_dir, run_dir / f"{side}.log", port) as answer:
+        yield answer
 
 
 # --------------------------------------------------------------------------- driver

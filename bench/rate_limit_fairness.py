@@ -52,6 +52,8 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 sys.path.insert(0, str(REPO))
 
+from quote_throughput import cpu_seconds, running  # noqa: E402
+
 from tests.builders import QUOTE_MUTATION, fi_input  # noqa: E402
 from tradecover.redis_server import RedisServer, free_port  # noqa: E402
 
@@ -86,52 +88,14 @@ def create_partner(env: dict[str, str], cwd: Path, name: str) -> str:
     return key
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def server(run_dir: Path, redis_url: str, **extra: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = env_for(run_dir / "var", redis_url, TRADECOVER_HOST="127.0.0.1")
     env.update(TRADECOVER_PORT=str(port), **extra)
-    log = (run_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(BIN / "python"), "-m", "tradecover.cli", "serve"],
-        cwd=run_dir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                log.flush()
-                tail = (run_dir / "server.log").read_text()[-3000:]
-                raise RuntimeError(f"server exited:\n{tail}")
-            try:
-                httpx.get(f"{base}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server not up after 60 s") from None
-                time.sleep(0.1)
-        yield base, process.pid
-    finally:
-        if process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
+    command = [str(BIN / "python"), "-m", "tradecover.cli", "serve"]
+    with running(command, env, run_dir, run_dir / "server.log", port) as answer:
+        yield answer
 
 
 # --------------------------------------------------------------------------- partner B
