@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ from tests.chaos.support import (
     unsettled,
     wait_until,
 )
+from tests.support.http_receiver import LocalHTTPServer
 from tradecover.redis_server import RedisServer, free_port
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
@@ -72,24 +72,8 @@ class Receiver:
         self.payloads: dict[str, dict[str, Any]] = {}
         self.refused: list[str] = []
         self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                code = receiver.receive(headers, body)
-                self.send_response(code)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
-        self.thread.start()
+        self.http = LocalHTTPServer(lambda path, headers, body: self.receive(headers, body))
+        self.url = f"{self.http.base}/hooks"
 
     def receive(self, headers: dict[str, str], body: bytes) -> int:
         try:
@@ -104,9 +88,7 @@ class Receiver:
         return 204
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.http.close()
 
 
 @pytest.fixture

@@ -12,16 +12,15 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from tests.support.http_receiver import LocalHTTPServer
 from tests.support.processes import Proc, descendants, kill_group, kill_procs, wait_gone
 from tradecover.redis_server import free_port
 
@@ -210,26 +209,12 @@ class Receiver:
     def __init__(self) -> None:
         self.status = 410
         self.webhook_ids: list[tuple[int, str]] = []
-        receiver = self
+        self.http = LocalHTTPServer(self._answer)
+        self.url = f"{self.http.base}/hooks"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers.get("content-length", 0)))
-                code = receiver.status
-                receiver.webhook_ids.append((code, self.headers.get("webhook-id", "")))
-                self.send_response(code)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
-        self.thread.start()
+    def _answer(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        self.webhook_ids.append((self.status, headers.get("webhook-id", "")))
+        return self.status
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.http.close()

@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +49,7 @@ from tests.api.test_cover_life import INVOICE, PAYMENT, SHIPMENT
 from tests.api.test_submit_document import SUBMIT
 from tests.api.test_webhooks_end_to_end import REGISTER
 from tests.builders import QUOTE_MUTATION, company, fi_input, tr_input
+from tests.support.http_receiver import LocalHTTPServer
 from tests.support.processes import Proc, descendants, kill_group, kill_procs, wait_gone
 from tradecover.redis_server import free_port
 
@@ -269,24 +269,8 @@ class Receiver:
         self.received: dict[str, list[Received]] = {}
         self.refused: list[str] = []
         self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                code = receiver.receive(self.path, headers, body)
-                self.send_response(code)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
-        self.thread.start()
+        self.http = LocalHTTPServer(self.receive)
+        self.base = self.http.base
 
     def receive(self, path: str, headers: dict[str, str], body: bytes) -> int:
         secret = self.secrets.get(path)
@@ -312,9 +296,7 @@ class Receiver:
         return sorted(r.payload["type"] for r in self.events(path))
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.http.close()
 
 
 @pytest.fixture(scope="module")
