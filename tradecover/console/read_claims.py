@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from tortoise.functions import Count
 
+from domain.rules.indemnity import IndemnityLine
 from domain.services import claims as claim_service
 from domain.services import service_disputes
 from domain.store.claim_models import Claim, CoverDeadline, Document, Incident
@@ -61,13 +62,6 @@ class ChecklistItem:
     stage: str
     kind: str
     documents: list[Document]
-
-
-@dataclass(frozen=True)
-class IndemnityLine:
-    label: str
-    amount: Decimal
-    rule: str | None
 
 
 @dataclass(frozen=True)
