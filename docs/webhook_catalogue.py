@@ -522,6 +522,36 @@ EVENTS: dict[str, EventDoc] = {
             ),
         ),
     ),
+    "rule_fact.recorded": EventDoc(
+        "WT, TU: a fact under a rule the system cannot judge was recorded (`recordRuleFact`), "
+        "with the consequence applied: LIMIT_VOID (WT-L9), CLAIM_REJECTED (a breach or an "
+        "exclusion, e.g. WT-C11, TU-C4), CONTRACT_RESCINDED (TU-P5), or none.",
+        (
+            _ex(
+                "WT policy, undisclosed risk",
+                wt_policy(),
+                factId=_id("rfa", 16),
+                rule="WT-L9",
+                occurredOn="2027-03-01",
+                consequence="LIMIT_VOID",
+                limitId=_id("lim", 17),
+                claimId=None,
+                voidedLimitIds=[_id("lim", 17)],
+                excludedSales=2,
+                rejectedClaimIds=[],
+            ),
+            _ex(
+                "TU policy, annual report",
+                top_up_policy(),
+                factId=_id("rfa", 18),
+                rule="TU-N2",
+                occurredOn="2028-01-20",
+                consequence=None,
+                limitId=None,
+                claimId=None,
+            ),
+        ),
+    ),
 }
 
 

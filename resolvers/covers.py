@@ -37,7 +37,16 @@ from schema.cover_types import (
     HoldStatus,
     PaymentHold,
 )
-from schema.types import Company, Invoice, LegalForm, Money, PageInfo, ProductCode, RuleViolation
+from schema.types import (
+    BuyerRelationship,
+    Company,
+    Invoice,
+    LegalForm,
+    Money,
+    PageInfo,
+    ProductCode,
+    RuleViolation,
+)
 
 #: Internal hold states shown as the contract's: a capture or release in flight is HELD.
 _HOLD_STATUS = {
@@ -57,6 +66,8 @@ def _company(data: dict[str, Any]) -> Company:
         name=data["name"],
         legal_form=LegalForm(data["legal_form"]),
         sector=data["sector"],
+        relationship=BuyerRelationship(data["relationship"]) if data.get("relationship") else None,
+        merchant_registered=data.get("merchant_registered"),
     )
 
 

@@ -23,6 +23,8 @@ def company_in(value: inputs.CompanyInput) -> Company:
         legal_form=value.legal_form.value,
         sector=value.sector.strip(),
         group=value.group,
+        relationship=value.relationship.value if value.relationship else None,
+        merchant_registered=value.merchant_registered,
     )
 
 

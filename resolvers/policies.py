@@ -42,6 +42,16 @@ def _company_dict(value: Any) -> dict[str, Any]:
         "name": company.name,
         "legal_form": company.legal_form,
         "sector": company.sector,
+        # C-1, C-2: what the buyer scopes read (kept only when given)
+        **{
+            k: v
+            for k, v in (
+                ("group", company.group),
+                ("relationship", company.relationship),
+                ("merchant_registered", company.merchant_registered),
+            )
+            if v is not None
+        },
     }
 
 

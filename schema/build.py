@@ -12,10 +12,12 @@ from resolvers import claims as claim_resolvers
 from resolvers import cover_life, documents, quotes, test_clocks, webhooks
 from resolvers import covers as cover_resolvers
 from resolvers import policies as policy_resolvers
+from resolvers import rule_facts as rule_fact_resolvers
 from resolvers import top_up as top_up_resolvers
 from resolvers.context import Info
 from schema import inputs
 from schema import policy_types as wt
+from schema import rule_fact_types as rf
 from schema import topup_types as tu
 from schema.cover_types import (
     Claim,
@@ -132,6 +134,10 @@ class Query:
     @strawberry.field
     async def policy_claim(self, info: Info, id: strawberry.ID) -> wt.PolicyClaim | None:
         return await policy_resolvers.policy_claim(info, id)
+
+    @strawberry.field(description="Facts recorded on a WT or TU policy, oldest first.")
+    async def rule_facts(self, info: Info, policy_id: strawberry.ID) -> list[rf.RuleFact]:
+        return await rule_fact_resolvers.rule_fact_list(info, policy_id)
 
     # Top-up policies (TU rules)
 
@@ -342,6 +348,23 @@ class Mutation:
         self, info: Info, input: wt.RecordRecoveryInput
     ) -> wt.RecoveryPayload:
         return await policy_resolvers.record_recovery(info, input)
+
+    @strawberry.mutation(
+        description="Record a fact under a rule the system cannot judge (WT-L9, WT-C11, TU-N2, "
+        "TU-P5, ...), applying the consequence the rule gives."
+    )
+    async def record_rule_fact(
+        self, info: Info, input: rf.RecordRuleFactInput
+    ) -> rf.RuleFactPayload:
+        return await rule_fact_resolvers.record_rule_fact(info, input)
+
+    @strawberry.mutation(
+        description="Staff: political risks contracted (C-1), claim-file fee (WT-P5)."
+    )
+    async def set_policy_contract_options(
+        self, info: Info, input: rf.SetPolicyContractOptionsInput
+    ) -> rf.PolicyContractOptionsPayload:
+        return await rule_fact_resolvers.set_policy_contract_options(info, input)
 
     # Top-up policies (TU rules)
 

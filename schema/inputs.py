@@ -10,7 +10,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from schema.cover_types import DocumentKind, IncidentKind
-from schema.types import LegalForm, ProductCode
+from schema.types import BuyerRelationship, LegalForm, ProductCode
 
 
 @strawberry.input
@@ -30,6 +30,16 @@ class CompanyInput:
         default=None,
         description="Corporate group identifier; a seller and buyer of the same group are "
         "related (C-2).",
+    )
+    relationship: BuyerRelationship | None = strawberry.field(
+        default=None,
+        description="A buyer's relationship to the insured (C-2); what counts as related "
+        "depends on the product.",
+    )
+    merchant_registered: bool | None = strawberry.field(
+        default=None,
+        description="Registered as a merchant in the commercial register or the legal register "
+        "of its country (C-1, TOP_UP: a sole trader must say true).",
     )
 
 

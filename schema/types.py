@@ -68,9 +68,48 @@ class Product:
 @strawberry.enum
 class LegalForm(Enum):
     COMPANY = "COMPANY"
-    SOLE_TRADER = "SOLE_TRADER"
-    PUBLIC_BODY = "PUBLIC_BODY"
+    SOLE_TRADER = strawberry.enum_value(
+        "SOLE_TRADER",
+        description="A natural person with merchant status who trades professionally as "
+        "their habitual occupation (C-1).",
+    )
+    PUBLIC_BODY = strawberry.enum_value(
+        "PUBLIC_BODY",
+        description="A state or public entity that cannot be declared insolvent (C-1); a "
+        "state-owned company that can is a COMPANY.",
+    )
     PRIVATE_INDIVIDUAL = "PRIVATE_INDIVIDUAL"
+
+
+@strawberry.enum(description="A buyer's relationship to the insured, for C-2.")
+class BuyerRelationship(Enum):
+    NONE = "NONE"
+    SUBSIDIARY = strawberry.enum_value(
+        "SUBSIDIARY", description="The buyer is a subsidiary of the insured (controlled by it)."
+    )
+    PARENT = strawberry.enum_value(
+        "PARENT", description="The insured is a subsidiary of the buyer."
+    )
+    BRANCH_OR_AGENCY = strawberry.enum_value(
+        "BRANCH_OR_AGENCY", description="A branch or agency of the insured, or the reverse."
+    )
+    SHARED_MANAGEMENT = strawberry.enum_value(
+        "SHARED_MANAGEMENT",
+        description="Shared directors, legal representatives or managers, or the insured takes "
+        "part in managing the buyer.",
+    )
+    SHAREHOLDING = strawberry.enum_value(
+        "SHAREHOLDING", description="A shareholding between them that gives no control."
+    )
+    DEPENDENT = strawberry.enum_value(
+        "DEPENDENT", description="Not independent of the insured, legally or financially."
+    )
+    FAMILY = strawberry.enum_value(
+        "FAMILY",
+        description="Sole traders: a spouse or a relative up to the second degree by blood or "
+        "marriage.",
+    )
+    OTHER_LINK = strawberry.enum_value("OTHER_LINK", description="Any other link between them.")
 
 
 @strawberry.type
@@ -80,6 +119,8 @@ class Company:
     name: str
     legal_form: LegalForm
     sector: str
+    relationship: BuyerRelationship | None = None
+    merchant_registered: bool | None = None
 
 
 @strawberry.type

@@ -71,9 +71,10 @@ PRODUCTS: dict[str, ProductSpec] = {FI.code: FI, TR.code: TR}
 
 #: The text of every rule a quote can report (the violations' catalogue).
 RULE_TEXTS: dict[str, str] = {
-    "C-1": "The buyer must be a legal entity registered as a merchant: sole traders, "
-    "private individuals and public bodies are not insurable.",
-    "C-2": "A buyer related to the insured (same group, parent, subsidiary) is not insurable.",
+    "C-1": "The buyer must be a legal entity: sole traders, private individuals and public "
+    "bodies are not insurable.",
+    "C-2": "A buyer related to the insured is not insurable; what counts as related depends "
+    "on the product.",
     "C-4": "The buyer's sector must be in the product's validated sector list.",
     "FI-E1": "The invoice face amount must not exceed the product maximum.",
     "FI-E2": "The due date must be at least 30 days after the cover request.",

@@ -9,51 +9,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from domain.rules.catalogue import ProductSpec
+from domain.rules import buyer_scope
+from domain.rules.catalogue import TRANSPORT_INVOICE, ProductSpec
 from domain.rules.input_checks import nace_division
-from domain.rules.quote_request import LEGAL_ENTITY, Company, QuoteRequest
+from domain.rules.quote_request import Company, QuoteRequest
 from domain.rules.violations import Violation
 
 Check = Callable[[QuoteRequest, ProductSpec], list[Violation]]
 
 
+def _party(company: Company) -> buyer_scope.Party:
+    return buyer_scope.Party(
+        country=company.country,
+        registration_number=company.registration_number,
+        legal_form=company.legal_form,
+        group=company.group,
+        relationship=company.relationship,
+        merchant_registered=company.merchant_registered,
+    )
+
+
 def buyer_is_legal_entity(req: QuoteRequest, spec: ProductSpec) -> list[Violation]:
-    """C-1 (FI-E5): sole traders, private individuals and public bodies are not insurable."""
-    if req.buyer.legal_form == LEGAL_ENTITY:
-        return []
-    kind = req.buyer.legal_form.replace("_", " ").lower()
-    return [
-        Violation(
-            "C-1",
-            f"The buyer is a {kind}: only companies registered as merchants are insurable.",
-            ("input", "buyer", "legalForm"),
-        )
-    ]
+    """C-1 (FI-E5; TR by product decision): only legal entities are insurable."""
+    if req.product == TRANSPORT_INVOICE:
+        return buyer_scope.tr_buyer_scope(_party(req.buyer))
+    return buyer_scope.fi_buyer_scope(_party(req.buyer))
 
 
 def related(seller: Company, buyer: Company) -> bool:
-    """C-2: same company, or both in the same declared corporate group."""
-    same_company = (
-        seller.country == buyer.country
-        and seller.registration_number.strip().upper() == buyer.registration_number.strip().upper()
-    )
-    seller_group = (seller.group or "").strip().upper()
-    buyer_group = (buyer.group or "").strip().upper()
-    same_group = bool(seller_group) and seller_group == buyer_group
-    return same_company or same_group
+    """C-2 (FI scope): the buyer is related to the seller."""
+    return bool(buyer_scope.fi_related_buyer(_party(seller), _party(buyer)))
 
 
 def buyer_not_related(req: QuoteRequest, spec: ProductSpec) -> list[Violation]:
-    """C-2 (FI-E5, TR-X1): a buyer related to the insured is not insurable."""
-    if not related(req.seller, req.buyer):
-        return []
-    return [
-        Violation(
-            "C-2",
-            "The buyer is related to the seller (same company or corporate group).",
-            ("input", "buyer", "group"),
-        )
-    ]
+    """C-2 (FI-E5: the WT scope; TR-X1: only a subsidiary of the carrier)."""
+    if req.product == TRANSPORT_INVOICE:
+        return buyer_scope.tr_related_buyer(_party(req.seller), _party(req.buyer))
+    return buyer_scope.fi_related_buyer(_party(req.seller), _party(req.buyer))
 
 
 def buyer_sector_validated(req: QuoteRequest, spec: ProductSpec) -> list[Violation]:

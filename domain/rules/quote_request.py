@@ -18,6 +18,10 @@ class Company:
     legal_form: str
     sector: str
     group: str | None = None
+    #: C-2: the buyer's declared relationship to the insured (buyer_scope.RELATIONSHIPS)
+    relationship: str | None = None
+    #: C-1 (TU): registered as a merchant, None when not said
+    merchant_registered: bool | None = None
 
 
 @dataclass(frozen=True)

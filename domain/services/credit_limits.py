@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from domain.rules.money import round_cents
 from domain.rules.wt import limits as limit_rules
-from domain.services import buyer_credits, policies, policy_events
+from domain.services import buyer_credits, buyer_scopes, policies, policy_events
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -42,6 +42,7 @@ async def request_credit_limit(
 ) -> CreditLimit:
     """A new limit, or an increase, for a buyer: REQUESTED until staff decide."""
     policy = await policies.partner_policy(principal, policy_id)
+    buyer_scopes.check_wt_buyer(policy, buyer)  # C-1, C-2
     if amount <= 0:
         raise DomainError("INVALID_INPUT", "The amount is positive.", ("input", "amount"))
     if payment_term_days <= 0:

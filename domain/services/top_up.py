@@ -14,11 +14,12 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.rules import rule_facts
 from domain.rules.money import round_cents
 from domain.rules.tu import eligibility as tu_eligibility
 from domain.rules.tu import limits as tu_limits
 from domain.rules.tu.terms import TopUpLimitState, TopUpTerms
-from domain.services import cover_events, webhooks
+from domain.services import buyer_scopes, cover_events, webhooks
 from domain.services.buyer_credits import buyer_key_of
 from domain.services.clock_time import now_on_clock
 from domain.services.clocks import clock_for_request
@@ -99,6 +100,9 @@ async def partner_policy(principal: Principal, policy_id: str) -> TopUpPolicy:
     policy = await TopUpPolicy.filter(id=policy_id, partner_id=principal.partner_id).first()
     if policy is None:
         raise not_found("top-up policy", policy_id, ("input", "policyId"))
+    void = rule_facts.rescinded(policy.rescinded_on)  # TU-P5
+    if void is not None:
+        raise DomainError(void.rule, void.message, void.field)
     return policy
 
 
@@ -260,6 +264,7 @@ async def record_first_layer_decision(
 ) -> TopUpLimit:
     """The first layer decided on a buyer: creates or changes the top-up limit."""
     policy = await partner_policy(principal, policy_id)
+    buyer_scopes.check_tu_client(policy, buyer)  # C-1, TU-E6, C-2
     if requested < 0 or granted < 0:
         raise DomainError("INVALID_INPUT", "Amounts are not negative.", ("input", "granted"))
     now = await policy_now(policy, real_now)
@@ -349,7 +354,7 @@ async def declare_deliveries(
         for n, line in enumerate(lines):
             if line.buyer_key.split(":")[0] not in policy.covered_countries:
                 raise DomainError(
-                    "TU-E1",
+                    "TU-E6",
                     f"The buyer's country is not covered ({', '.join(policy.covered_countries)}).",
                     ("input", "deliveries", str(n), "buyer"),
                 )

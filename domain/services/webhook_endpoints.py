@@ -55,6 +55,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "extension.decided",
     # Top-up policies (TU rules); claim events are shared.
     "top_up_limit.changed",
+    # Recorded facts (rules v2), every product with policies.
+    "rule_fact.recorded",
 )
 #: Subscribes an endpoint to every event type, present and future.
 ALL_EVENTS = "*"

@@ -12,6 +12,7 @@ MODELS_MODULES = [
     "domain.store.claim_models",
     "domain.store.policy_models",
     "domain.store.topup_models",
+    "domain.store.rule_fact_models",
 ]
 MIGRATIONS_MODULE = "domain.store.migrations"
 

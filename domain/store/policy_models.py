@@ -33,6 +33,10 @@ class Policy(Model):
     minimum_unpaid_threshold = fields.DecimalField(max_digits=16, decimal_places=2)
     waiting_period_days = fields.IntField()
     max_extension_amount = fields.DecimalField(max_digits=16, decimal_places=2)
+    #: C-1 - political and extraordinary risks contracted - admits public buyers outside CO
+    political_risks_contracted = fields.BooleanField(default=False)
+    #: WT-P5 - the fee each claim file opened costs the policyholder
+    claim_file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     #: PENDING_PREMIUM until the minimum premium is paid (WT-P1), then ACTIVE
     status = fields.CharField(max_length=20, index=True)
     premium_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -242,6 +246,8 @@ class PolicyClaim(Model):
     recovered = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     #: WT-C6 collection costs the insurer authorised, paid at the coverage percentage
     collection_costs = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    #: WT-P5 - the claim-file fee charged when this file opened
+    file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     rejection: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 

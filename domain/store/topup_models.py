@@ -39,6 +39,8 @@ class TopUpPolicy(Model):
     minimum_premium = fields.DecimalField(max_digits=16, decimal_places=2)
     #: TU-P1 - the day the annual minimum premium was paid
     premium_paid_on = fields.DateField(null=True)
+    #: TU-P5 - rescinded for misrepresentation - treated as never made from then on
+    rescinded_on = fields.DateField(null=True)
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="top_up_policies", null=True, on_delete=fields.SET_NULL
     )

@@ -68,13 +68,13 @@ def test_c1_only_the_buyer_legal_form_matters(any_request, company, spec: Produc
 C2 = [("C-2", ("input", "buyer", "group"))]
 
 
-@PRODUCTS
 @pytest.mark.parametrize(
     "buyer_group", ["Grupo Levante", "GRUPO LEVANTE", "grupo levante", "  Grupo Levante "]
 )
-def test_c2_buyer_in_the_same_group_case_insensitive_is_refused(
-    any_request, company, spec: ProductSpec, buyer_group: str
+def test_c2_fi_buyer_in_the_same_group_case_insensitive_is_refused(
+    any_request, company, buyer_group: str
 ):
+    spec = FI
     seller = company(**SELLER)
     buyer = company(group=buyer_group)
     assert found(any_request, spec, seller=seller, buyer=buyer) == C2

@@ -88,7 +88,7 @@ def test_tr_request_loading_before_purchase_and_bad_buyer_lists_all_rules(tr_req
     buyer = company(
         legal_form="PRIVATE_INDIVIDUAL",
         sector="97.00",  # households
-        group=" GRUPO LEVANTE ",
+        relationship="SUBSIDIARY",  # C-2 TR: a subsidiary of the carrier
     )
     req = loading_on_day(tr_request, -1, seller=seller, buyer=buyer)
 
@@ -97,7 +97,7 @@ def test_tr_request_loading_before_purchase_and_bad_buyer_lists_all_rules(tr_req
     assert [(v.rule, v.field) for v in violations] == [
         ("TR-T0", LOADING),
         ("C-1", LEGAL_FORM),
-        ("C-2", GROUP),
+        ("C-2", ("input", "buyer", "relationship")),
         ("C-4", SECTOR),
     ]
     assert all(v.message.strip() for v in violations)

@@ -63,7 +63,7 @@ async def test_migrating_twice_applies_nothing_the_second_time(empty_database):
 
 async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
     from domain.services.principals import authenticate, create_partner
-    from domain.store.topup_models import TopUpPolicy
+    from domain.store.rule_fact_models import RuleFact
 
     await migrate(empty_database, target=PREVIOUS_RELEASE)
     await init_db(empty_database)
@@ -78,7 +78,7 @@ async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
         tables_before = await _table_names(empty_database)
     finally:
         await close_db()
-    assert "top_up_policy" not in tables_before  # the last migration's table
+    assert "rule_fact" not in tables_before  # the last migration's table
 
     applied: list[str] = []
     await migrate(
@@ -90,7 +90,7 @@ async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
     try:
         principal = await authenticate(key)
         assert principal is not None and principal.partner_id == partner.id
-        assert await TopUpPolicy.all().count() == 0
+        assert await RuleFact.all().count() == 0
     finally:
         await close_db()
 
