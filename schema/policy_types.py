@@ -102,6 +102,9 @@ class CreditLimitStatus(Enum):
     REDUCED = "REDUCED"
     CANCELLED = "CANCELLED"
     SUPERSEDED = "SUPERSEDED"
+    VOID = strawberry.enum_value(
+        "VOID", description="WT-L9: void for an undisclosed risk - never in force."
+    )
 
 
 @strawberry.type(description="One version of a buyer's credit limit (WT-L1 to WT-L4).")

@@ -1,0 +1,145 @@
+"""TU over the API: C-1, TU-E6 and C-2 decided on `recordFirstLayerDecision` (004 art.
+3.3.1-3.3.3, 9.2), and facts recorded with `recordRuleFact`: TU-P5 rescission (claims
+rejected, paid indemnities owed back, nothing more on the policy), TU-C4 breach on one
+claim, TU-N2 reported by the partner."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.api.policy_helpers import advance, buyer, buyer_company, call, eur
+from tests.api.test_top_up_journeys import (
+    DECIDE,
+    DECISION,
+    NOTIFY,
+    three_losses,
+    top_up_policy,
+)
+from tests.api.test_wt_scopes_and_facts_api import FACTS, RECORD, fact
+
+CLAIM = "query($id: ID!) { topUpClaim(id: $id) { status rejection { rule } refundDue { amount } } }"
+
+
+async def first_layer(api: Any, key: str, policy_id: str, **company: Any) -> list[Any]:
+    answer = await call(
+        api,
+        DECISION,
+        {
+            "input": {
+                "policyId": policy_id,
+                "buyer": {**buyer_company("88"), **company},
+                "requested": eur("40000.00"),
+                "granted": eur("20000.00"),
+                "decidedOn": "2027-01-05",
+            }
+        },
+        key,
+    )
+    return [(e["code"], e["field"]) for e in answer["userErrors"]]
+
+
+async def test_c1_tu_registered_merchants_only(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)
+    merchant = ["input", "buyer", "merchantRegistered"]
+    legal_form = ["input", "buyer", "legalForm"]
+    assert await first_layer(api, key, policy_id, merchantRegistered=False) == [("C-1", merchant)]
+    assert await first_layer(api, key, policy_id, legalForm="SOLE_TRADER") == [("C-1", merchant)]
+    assert await first_layer(api, key, policy_id, legalForm="PUBLIC_BODY") == [("C-1", legal_form)]
+    assert (
+        await first_layer(api, key, policy_id, legalForm="SOLE_TRADER", merchantRegistered=True)
+        == []
+    )
+
+
+async def test_tu_e6_client_outside_the_policy_countries(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)  # ES and PT
+    assert await first_layer(api, key, policy_id, country="FR") == [
+        ("TU-E6", ["input", "buyer", "country"])
+    ]
+    assert await first_layer(api, key, policy_id, country="PT") == []
+
+
+async def test_c2_tu_dependent_or_controlled_clients_refused(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)
+    relationship = ["input", "buyer", "relationship"]
+    for link in ("SUBSIDIARY", "PARENT", "SHARED_MANAGEMENT", "DEPENDENT"):
+        assert await first_layer(api, key, policy_id, relationship=link) == [("C-2", relationship)]
+    assert await first_layer(api, key, policy_id, relationship="FAMILY") == []
+
+
+async def test_tu_p5_rescission_rejects_open_claims_and_claims_back_paid_ones(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    first, second, _ = await three_losses(api, key, staff, policy_id)
+    paid = await call(
+        api,
+        DECIDE,
+        {"input": {"claimId": first["id"], "approve": True, "paidOn": "2027-07-01"}},
+        staff,
+    )
+    assert paid["claim"]["paidAmount"] == {"amount": "12600.00"}
+    # The partner cannot rescind.
+    refused = await call(api, RECORD, fact(policy_id, "TU-P5", occurredOn="2027-06-25"), key)
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+
+    rescinded = await call(api, RECORD, fact(policy_id, "TU-P5", occurredOn="2027-06-25"), staff)
+    assert rescinded["userErrors"] == []
+    assert rescinded["fact"]["consequence"] == "CONTRACT_RESCINDED"
+    after_first = await call(api, CLAIM, {"id": first["id"]}, key)
+    assert (after_first["status"], after_first["refundDue"]) == ("PAID", {"amount": "12600.00"})
+    after_second = await call(api, CLAIM, {"id": second["id"]}, key)
+    assert (after_second["status"], after_second["rejection"]) == ("REJECTED", {"rule": "TU-P5"})
+    # Treated as never made: no new claim, no new limit on it.
+    notified = await call(
+        api,
+        NOTIFY,
+        {
+            "input": {
+                "policyId": policy_id,
+                "buyer": buyer("3"),
+                "learnedOn": "2027-06-20",
+                "coveredLoss": eur("30000.00"),
+                "firstUnpaidInvoiceDate": "2027-03-10",
+            }
+        },
+        key,
+    )
+    assert [e["code"] for e in notified["userErrors"]] == ["TU-P5"]
+    assert await first_layer(api, key, policy_id) == [("TU-P5", ["input", "policyId"])]
+    twice = await call(api, RECORD, fact(policy_id, "TU-P5", occurredOn="2027-06-25"), staff)
+    assert [e["code"] for e in twice["userErrors"]] == ["INVALID_STATE"]
+
+
+async def test_tu_c4_breach_rejects_only_the_named_claim(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    first, second, _ = await three_losses(api, key, staff, policy_id)
+    breach = fact(policy_id, "TU-C4", occurredOn="2027-06-10", claimId=first["id"])
+    recorded = await call(api, RECORD, breach, staff)
+    assert recorded["fact"]["consequence"] == "CLAIM_REJECTED"
+    assert (await call(api, CLAIM, {"id": first["id"]}, key))["rejection"] == {"rule": "TU-C4"}
+    assert (await call(api, CLAIM, {"id": second["id"]}, key))["status"] != "REJECTED"
+
+
+async def test_tu_n2_annual_report_recorded_by_the_partner(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)  # clock on 2027-01-02
+    report = fact(policy_id, "TU-N2", occurredOn="2027-01-02", documentId="doc_annual_2026")
+    recorded = await call(api, RECORD, report, key)
+    assert recorded["userErrors"] == []
+    assert recorded["fact"]["consequence"] is None
+    assert recorded["fact"]["actor"].startswith("partner:")
+    wt_only = await call(api, RECORD, fact(policy_id, "WT-L9", occurredOn="2027-01-02"), staff)
+    assert [(e["code"], e["field"]) for e in wt_only["userErrors"]] == [
+        ("INVALID_INPUT", ["input", "rule"])
+    ]
+    facts = (await api.execute(FACTS, {"id": policy_id}, key=key))["data"]["ruleFacts"]
+    assert facts == [{"rule": "TU-N2", "consequence": None}]
