@@ -253,6 +253,7 @@ EVENTS: dict[str, EventDoc] = {
                 buyer=BUYER,
                 status="DOCUMENTS_PENDING",
                 accumulatedUnpaid="12100.00",
+                fileFee="150.00",
                 lateCredits=[],
             ),
             _ex("TU claim", top_up_policy(), claimId=TOP_UP_CLAIM_ID, buyer=BUYER),

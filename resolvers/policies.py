@@ -213,6 +213,7 @@ async def claim_out(row: rows.PolicyClaim) -> t.PolicyClaim:
         indemnity=indemnity,
         paid_on=row.paid_on,
         recovered=money_or_zero(row.recovered, currency),
+        file_fee=money_or_zero(row.file_fee, currency),  # WT-P5
         rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
         if row.rejection
         else None,

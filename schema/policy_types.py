@@ -214,6 +214,9 @@ class PolicyClaim(Node):
     paid_on: dt.date | None
     recovered: Money
     rejection: RuleViolation | None
+    file_fee: Money | None = strawberry.field(
+        default=None, description="WT-P5: what opening this claim file costs the policyholder."
+    )
 
 
 @strawberry.type

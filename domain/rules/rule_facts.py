@@ -24,6 +24,13 @@ LIMIT_VOID = "LIMIT_VOID"
 CLAIM_REJECTED = "CLAIM_REJECTED"
 #: TU-P5: the contract is treated as never made.
 CONTRACT_RESCINDED = "CONTRACT_RESCINDED"
+#: WT-P7, TU-P3: a notice on time - the contract ends with its period.
+NOT_RENEWED = "NOT_RENEWED"
+#: TU-C3: documentation complete - the claim is payable within 30 days.
+PAYABLE_BY = "PAYABLE_BY"
+#: WT-P6: a study invoice issued (first fact naming the document) or paid (the next).
+STUDY_FEE_UNPAID = "STUDY_FEE_UNPAID"
+STUDY_FEE_PAID = "STUDY_FEE_PAID"
 
 #: Most characters a note may have (the column is the same size).
 NOTE_MAX = 2000
@@ -39,6 +46,8 @@ class Recordable:
     consequence: str | None
     needs_limit: bool = False
     summary: str = ""
+    needs_claim: bool = False
+    needs_document: bool = False
 
 
 def _wt(
@@ -48,14 +57,22 @@ def _wt(
     *,
     partner: bool = False,
     needs_limit: bool = False,
+    needs_document: bool = False,
 ) -> Recordable:
-    return Recordable(rule, WHOLE_TURNOVER, partner, consequence, needs_limit, summary)
+    return Recordable(
+        rule, WHOLE_TURNOVER, partner, consequence, needs_limit, summary, False, needs_document
+    )
 
 
 def _tu(
-    rule: str, summary: str, consequence: str | None = RECORD_ONLY, *, partner: bool = False
+    rule: str,
+    summary: str,
+    consequence: str | None = RECORD_ONLY,
+    *,
+    partner: bool = False,
+    needs_claim: bool = False,
 ) -> Recordable:
-    return Recordable(rule, TOP_UP, partner, consequence, False, summary)
+    return Recordable(rule, TOP_UP, partner, consequence, False, summary, needs_claim)
 
 
 RECORDABLE: dict[tuple[str, str], Recordable] = {
@@ -70,6 +87,10 @@ RECORDABLE: dict[tuple[str, str], Recordable] = {
         _wt("WT-R3", "recovery action or payment agreement without consent", CLAIM_REJECTED),
         _wt("WT-R4", "credit assigned, or transferred without authorisation", CLAIM_REJECTED),
         _wt("WT-R5", "beneficiary authorised in writing"),
+        _wt(
+            "WT-P6", "buyer study invoice issued, then paid", STUDY_FEE_UNPAID, needs_document=True
+        ),
+        _wt("WT-P7", "notice of non-renewal", NOT_RENEWED, partner=True),
         _tu("TU-L4", "first-layer limit condition or guarantee not met", CLAIM_REJECTED),
         _tu("TU-E4", "insolvency declared by a final court decision", partner=True),
         _tu("TU-E8", "loss excluded (war, catastrophe, embargo, other insurer)", CLAIM_REJECTED),
@@ -80,6 +101,8 @@ RECORDABLE: dict[tuple[str, str], Recordable] = {
         _tu("TU-R2", "subrogation or assignment of the debt signed"),
         _tu("TU-P2", "set-off, or consent to assign a claim against the insurer"),
         _tu("TU-P5", "misrepresentation - contract rescinded", CONTRACT_RESCINDED),
+        _tu("TU-P3", "notice of non-renewal by registered letter", NOT_RENEWED, partner=True),
+        _tu("TU-C3", "documentation complete", PAYABLE_BY, needs_claim=True),
     )
 }
 
@@ -97,6 +120,8 @@ def check_fact(
     today: date,
     note: str,
     has_limit: bool,
+    has_claim: bool = False,
+    has_document: bool = False,
 ) -> tuple[Recordable | None, list[Violation]]:
     """The recordable id and every reason the fact cannot be recorded as given."""
     spec = RECORDABLE.get((product, rule.strip().upper()))
@@ -133,6 +158,14 @@ def check_fact(
     if spec.needs_limit and not has_limit:
         found.append(
             Violation("INVALID_INPUT", f"{spec.rule} names the limit.", ("input", "limitId"))
+        )
+    if spec.needs_claim and not has_claim:
+        found.append(
+            Violation("INVALID_INPUT", f"{spec.rule} names the claim.", ("input", "claimId"))
+        )
+    if spec.needs_document and not has_document:
+        found.append(
+            Violation("INVALID_INPUT", f"{spec.rule} names the document.", ("input", "documentId"))
         )
     return spec, found
 

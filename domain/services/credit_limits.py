@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from domain.rules.money import round_cents
 from domain.rules.wt import limits as limit_rules
-from domain.services import buyer_credits, buyer_scopes, policies, policy_events
+from domain.services import buyer_credits, buyer_scopes, policies, policy_events, study_fees
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -50,6 +50,7 @@ async def request_credit_limit(
             "INVALID_INPUT", "The payment term is positive.", ("input", "paymentTermDays")
         )
     now = await policies.policy_now(policy, real_now)
+    await study_fees.refuse_if_limits_stopped(policy.id, now.date())  # WT-P6
     key = buyer_credits.buyer_key_of(buyer["country"], buyer["registration_number"])
     async with in_transaction():
         row = await CreditLimit.create(

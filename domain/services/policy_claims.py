@@ -15,6 +15,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.rules import contract_terms
 from domain.rules.money import round_cents
 from domain.rules.wt import claims as claim_rules
 from domain.rules.wt import exposure as exposure_rules
@@ -151,6 +152,7 @@ async def notify_non_payment(
             sale_ids=[s.id for s in covered],
             documents_due_on=claim_rules.documents_due_on(today),
             settlement_on=claim_rules.settlement_on(today, policy.waiting_period_days),
+            file_fee=contract_terms.claim_file_fee(policy.claim_file_fee, status),  # WT-P5
             created_at=now,
         )
         for sale in covered:  # WT-C1: notified
@@ -171,6 +173,7 @@ async def notify_non_payment(
                 "buyer": buyer_key,
                 "status": status,
                 "accumulatedUnpaid": str(accumulated),
+                "fileFee": str(claim.file_fee),
                 "lateCredits": [s.invoice_number for s in candidates if s not in in_time],
             },
         )

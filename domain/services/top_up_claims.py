@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.rules import contract_terms
 from domain.rules.money import round_cents
 from domain.rules.tu import eligibility as tu_eligibility
 from domain.rules.tu import indemnity as tu_indemnity
@@ -82,6 +83,9 @@ async def notify_insolvency(
     if not await TopUpLimit.filter(policy_id=policy.id, buyer_key=buyer_key).exists():
         raise DomainError("TU-E1", "No top-up limit for this buyer.", ("input", "buyer"))
     year = tu_eligibility.insurance_year_of(first_unpaid_invoice_date, policy.period_start)
+    barred = contract_terms.tu_time_bar(policy.period_start, year, now.date())  # TU-C5
+    if barred is not None:
+        raise DomainError(barred.rule, barred.message, barred.field)
     async with in_transaction():
         claim = await TopUpClaim.create(
             id=new_id("tuc"),

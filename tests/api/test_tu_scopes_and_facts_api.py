@@ -143,3 +143,60 @@ async def test_tu_n2_annual_report_recorded_by_the_partner(api, make_partner, ma
     ]
     facts = (await api.execute(FACTS, {"id": policy_id}, key=key))["data"]["ruleFacts"]
     assert facts == [{"rule": "TU-N2", "consequence": None}]
+
+
+async def test_tu_c3_payable_within_30_days_of_complete_documents(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    first, _, _ = await three_losses(api, key, staff, policy_id)
+    missing = await call(api, RECORD, fact(policy_id, "TU-C3", occurredOn="2027-06-22"), staff)
+    assert [e["field"] for e in missing["userErrors"]] == [["input", "claimId"]]
+    complete = fact(policy_id, "TU-C3", occurredOn="2027-06-22", claimId=first["id"])
+    recorded = await call(api, RECORD, complete, staff)
+    assert recorded["fact"]["consequence"] == "PAYABLE_BY"
+    from domain.store.webhook_models import WebhookEvent
+
+    sent = await WebhookEvent.filter(type="rule_fact.recorded").order_by("-created_at").first()
+    assert sent is not None
+    assert (sent.payload["data"]["rule"], sent.payload["data"]["payableBy"]) == (
+        "TU-C3",
+        "2027-07-22",
+    )
+
+
+async def test_tu_p3_notice_one_month_before_the_insurance_year_ends(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)  # year ends 2027-12-31
+    await advance(api, key, clock_id, date(2027, 12, 1))
+    late = await call(api, RECORD, fact(policy_id, "TU-P3", occurredOn="2027-12-01"), key)
+    assert [e["code"] for e in late["userErrors"]] == ["TU-P3"]
+    on_time = await call(api, RECORD, fact(policy_id, "TU-P3", occurredOn="2027-11-30"), key)
+    assert on_time["fact"]["consequence"] == "NOT_RENEWED"
+
+
+async def test_tu_c5_claim_time_barred_two_years_after_the_insurance_year(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await first_layer(api, key, policy_id)
+    await first_layer(api, key, policy_id, registrationNumber="B0000000089")
+
+    def notice(learned_on: str, code: str = "88") -> dict[str, Any]:
+        return {
+            "input": {
+                "policyId": policy_id,
+                "buyer": buyer(code),
+                "learnedOn": learned_on,
+                "coveredLoss": eur("30000.00"),
+                "firstUnpaidInvoiceDate": "2027-03-10",  # insurance year 2027
+            }
+        }
+
+    await advance(api, key, clock_id, date(2029, 12, 31))
+    last_day = await call(api, NOTIFY, notice("2029-12-20", "89"), key)
+    assert "TU-C5" not in [e["code"] for e in last_day["userErrors"]]
+    await advance(api, key, clock_id, date(2030, 1, 1))
+    barred = await call(api, NOTIFY, notice("2029-12-20"), key)
+    assert [e["code"] for e in barred["userErrors"]] == ["TU-C5"]

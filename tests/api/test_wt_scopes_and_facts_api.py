@@ -204,3 +204,66 @@ async def test_wt_rule_facts_validate_rule_date_and_note(api, make_partner, make
 
 
 _ = CLAIM_FIELDS
+
+
+async def test_wt_p5_claim_file_fee_charged_when_the_file_opens(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    fee = {"input": {"policyId": policy_id, "claimFileFee": eur("150.00")}}
+    assert (await call(api, OPTIONS, fee, staff))["userErrors"] == []
+    usd = {"input": {"policyId": policy_id, "claimFileFee": {"amount": "1", "currency": "USD"}}}
+    assert [e["field"] for e in (await call(api, OPTIONS, usd, staff))["userErrors"]] == [
+        ["input", "claimFileFee", "currency"]
+    ]
+    await advance(api, key, clock_id, date(2027, 1, 5))
+    await granted_limit(api, key, staff, policy_id, "9", "10000.00")
+    await granted_limit(api, key, staff, policy_id, "10", "10000.00")
+    await advance(api, key, clock_id, date(2027, 2, 1))
+    sales = [
+        sale("9", "F1", "2027-01-10", "2027-02-09", "900.00"),
+        sale("10", "F2", "2027-01-10", "2027-02-09", "500.00"),  # at the WT-C5 threshold
+    ]
+    assert (await declare_sales(api, key, policy_id, "2027-01-01", sales))["userErrors"] == []
+    await advance(api, key, clock_id, date(2027, 3, 1))
+    fees = {}
+    for code in ("9", "10"):
+        notified = await call(
+            api,
+            "mutation($input: NotifyNonPaymentInput!) { notifyNonPayment(input: $input) { "
+            "claim { status fileFee { amount } } " + ERRORS + " } }",
+            {"input": {"policyId": policy_id, "buyer": buyer(code), "cause": "NON_PAYMENT"}},
+            key,
+        )
+        fees[code] = (notified["claim"]["status"], notified["claim"]["fileFee"]["amount"])
+    assert fees == {"9": ("DOCUMENTS_PENDING", "150.00"), "10": ("BELOW_THRESHOLD", "0.00")}
+
+
+async def test_wt_p6_limits_stop_30_days_after_an_unpaid_study_invoice(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)  # clock on 2027-01-01
+    issued = fact(policy_id, "WT-P6", occurredOn="2027-01-01", documentId="inv_study_1")
+    recorded = await call(api, RECORD, issued, staff)
+    assert recorded["fact"]["consequence"] == "STUDY_FEE_UNPAID"
+    await advance(api, key, clock_id, date(2027, 1, 30))  # day 29: still studied
+    assert await request(api, key, policy_id) == []
+    await advance(api, key, clock_id, date(2027, 1, 31))  # day 30: stopped
+    assert await request(api, key, policy_id) == [("WT-P6", ["input", "policyId"])]
+    paid = fact(policy_id, "WT-P6", occurredOn="2027-01-31", documentId="inv_study_1")
+    assert (await call(api, RECORD, paid, staff))["fact"]["consequence"] == "STUDY_FEE_PAID"
+    assert await request(api, key, policy_id) == []
+    twice = await call(api, RECORD, paid, staff)
+    assert [e["code"] for e in twice["userErrors"]] == ["INVALID_STATE"]
+
+
+async def test_wt_p7_notice_of_non_renewal_two_months_before_the_end(api, make_partner, make_staff):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)  # period ends 2027-12-31
+    await advance(api, key, clock_id, date(2027, 11, 1))
+    late = await call(api, RECORD, fact(policy_id, "WT-P7", occurredOn="2027-11-01"), key)
+    assert [(e["code"], e["field"]) for e in late["userErrors"]] == [
+        ("WT-P7", ["input", "occurredOn"])
+    ]
+    on_time = await call(api, RECORD, fact(policy_id, "WT-P7", occurredOn="2027-10-31"), key)
+    assert (on_time["userErrors"], on_time["fact"]["consequence"]) == ([], "NOT_RENEWED")

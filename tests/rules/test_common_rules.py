@@ -183,3 +183,18 @@ def test_c4_buyer_next_to_an_excluded_division_is_eligible(
 def test_c4_only_the_buyer_sector_matters(any_request, company, spec: ProductSpec):
     seller = company(**SELLER, sector="64.19")
     assert found(any_request, spec, seller=seller) == []
+
+
+@pytest.mark.parametrize(
+    "buyer_group", ["Grupo Levante", "GRUPO LEVANTE", "grupo levante", "  Grupo Levante "]
+)
+def test_c2_tr_buyer_in_the_same_group_that_is_not_a_subsidiary_is_eligible(
+    any_request, company, buyer_group: str
+):
+    """C-2 TR: only a subsidiary of the carrier (002 exclusion 4), not any group member."""
+    seller = company(**SELLER)
+    assert found(any_request, TR, seller=seller, buyer=company(group=buyer_group)) == []
+    subsidiary = company(group=buyer_group, relationship="SUBSIDIARY")
+    assert found(any_request, TR, seller=seller, buyer=subsidiary) == [
+        ("C-2", ("input", "buyer", "relationship"))
+    ]
