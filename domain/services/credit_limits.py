@@ -116,6 +116,7 @@ async def _decide_request(
         await _cas(row, "REQUESTED", status="REFUSED", refusal=refusal, decided_on=now.date())
         await _event(policy, row, "credit_limit.decided", now, actor, {"decision": REFUSE})
         return row
+    buyer_scopes.check_wt_buyer(policy, row.buyer)  # C-1, C-2 (and WT-L10) at the grant too
     amount = decision.amount if decision.amount is not None else row.requested_amount
     if amount <= 0:
         raise DomainError("INVALID_INPUT", "The amount is positive.", ("input", "amount"))

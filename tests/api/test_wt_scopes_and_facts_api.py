@@ -267,3 +267,42 @@ async def test_wt_p7_notice_of_non_renewal_two_months_before_the_end(api, make_p
     ]
     on_time = await call(api, RECORD, fact(policy_id, "WT-P7", occurredOn="2027-10-31"), key)
     assert (on_time["userErrors"], on_time["fact"]["consequence"]) == ([], "NOT_RENEWED")
+
+
+async def test_c1_wt_grant_rechecks_the_scope_when_political_risks_were_withdrawn(
+    api, make_partner, make_staff
+):
+    """WT-L10: a limit issued on an excluded buyer would not make it covered, so staff
+    cannot grant one: political risks withdrawn between the request and the grant."""
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await active_policy(api, key, staff)
+
+    async def options(contracted: bool) -> None:
+        body = {"input": {"policyId": policy_id, "politicalRisksContracted": contracted}}
+        assert (await call(api, OPTIONS, body, staff))["userErrors"] == []
+
+    await options(True)
+    requested = await call(
+        api,
+        REQUEST_LIMIT,
+        {
+            "input": {
+                "policyId": policy_id,
+                "buyer": {**buyer_company("78"), "legalForm": "PUBLIC_BODY", "country": "PE"},
+                "amount": eur("10000.00"),
+                "paymentTermDays": 90,
+            }
+        },
+        key,
+    )
+    assert requested["userErrors"] == []
+    await options(False)
+    granted = await call(
+        api,
+        "mutation($input: DecideCreditLimitInput!) { decideCreditLimit(input: $input) { "
+        + ERRORS
+        + " } }",
+        {"input": {"limitId": requested["creditLimit"]["id"], "decision": "GRANT"}},
+        staff,
+    )
+    assert [(e["code"], e["field"]) for e in granted["userErrors"]] == [("C-1", LEGAL_FORM)]
