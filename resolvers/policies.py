@@ -112,6 +112,8 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         waiting_period_days=row.waiting_period_days,
         max_extension_amount=money_or_zero(row.max_extension_amount, currency),
         activated_on=row.activated_on,
+        political_risks_contracted=row.political_risks_contracted,  # C-1
+        claim_file_fee=money_or_zero(row.claim_file_fee, currency),  # WT-P5
         premium_invoices=[invoice_out(i, currency) for i in invoices],
         accrued_premium=money_or_zero(await policies.accrued_premium(row.id), currency),
         deadlines=[_deadline_out(d) for d in deadlines],

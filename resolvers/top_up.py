@@ -46,6 +46,7 @@ async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
         covered_countries=list(row.covered_countries),
         minimum_premium=money_or_zero(row.minimum_premium, currency),
         premium_paid_on=row.premium_paid_on,
+        rescinded_on=row.rescinded_on,  # TU-P5
     )
 
 

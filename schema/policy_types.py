@@ -92,6 +92,14 @@ class Policy(Node):
     accrued_premium: Money = strawberry.field(description="WT-P1: rate x declared sales.")
     deadlines: list[PolicyDeadline]
     events: list[PolicyEvent] = strawberry.field(description="The last 100 events, oldest first.")
+    political_risks_contracted: bool = strawberry.field(
+        default=False,
+        description="C-1: political and extraordinary risks contracted (public buyers outside "
+        "Colombia insurable).",
+    )
+    claim_file_fee: Money | None = strawberry.field(
+        default=None, description="WT-P5: what each claim file opened costs."
+    )
 
 
 @strawberry.enum

@@ -39,6 +39,10 @@ class TopUpPolicy(Node):
     covered_countries: list[str]
     minimum_premium: Money
     premium_paid_on: dt.date | None = strawberry.field(description="TU-P1.")
+    rescinded_on: dt.date | None = strawberry.field(
+        default=None,
+        description="TU-P5: rescinded for misrepresentation, treated as never made.",
+    )
 
 
 @strawberry.type

@@ -113,6 +113,9 @@ async def test_tu_p5_rescission_rejects_open_claims_and_claims_back_paid_ones(
     )
     assert [e["code"] for e in notified["userErrors"]] == ["TU-P5"]
     assert await first_layer(api, key, policy_id) == [("TU-P5", ["input", "policyId"])]
+    shown = await call(api, "query($id: ID!) { topUpPolicy(id: $id) { rescindedOn } }",
+                       {"id": policy_id}, key)  # fmt: skip
+    assert shown == {"rescindedOn": "2027-06-25"}
     twice = await call(api, RECORD, fact(policy_id, "TU-P5", occurredOn="2027-06-25"), staff)
     assert [e["code"] for e in twice["userErrors"]] == ["INVALID_STATE"]
 

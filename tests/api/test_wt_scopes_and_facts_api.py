@@ -76,6 +76,13 @@ async def test_c1_wt_buyers_by_legal_form_and_political_risks(api, make_partner,
         api, OPTIONS, {"input": {"policyId": policy_id, "politicalRisksContracted": True}}, staff
     )
     assert set_["userErrors"] == []
+    shown = await call(
+        api,
+        "query($id: ID!) { policy(id: $id) { politicalRisksContracted claimFileFee { amount } } }",
+        {"id": policy_id},
+        key,
+    )
+    assert shown == {"politicalRisksContracted": True, "claimFileFee": {"amount": "0.00"}}
     assert await request(api, key, policy_id, **peru) == []
     assert await request(api, key, policy_id, **colombia) == [("C-1", LEGAL_FORM)]
 
@@ -162,6 +169,13 @@ async def test_wt_l9_undisclosed_risk_voids_the_limit_its_credits_and_the_claim(
     assert [e["code"] for e in again["userErrors"]] == ["INVALID_STATE"]
     facts = (await api.execute(FACTS, {"id": policy_id}, key=key))["data"]["ruleFacts"]
     assert facts == [{"rule": "WT-L9", "consequence": "LIMIT_VOID"}]
+    other = await make_partner()
+    assert (await api.execute(FACTS, {"id": policy_id}, key=other))["data"]["ruleFacts"] == []
+    # C-6: the fact and the claim it rejected are policy events, sent by webhook.
+    policy = await call(api, "query($id: ID!) { policy(id: $id) { events { type } } }",
+                        {"id": policy_id}, key)  # fmt: skip
+    types = [e["type"] for e in policy["events"]]
+    assert types[-2:] == ["claim.rejected", "rule_fact.recorded"]
 
 
 async def test_wt_c11_loss_not_mitigated_rejects_the_named_claim(api, make_partner, make_staff):
