@@ -203,3 +203,17 @@ async def test_tu_c5_claim_time_barred_two_years_after_the_insurance_year(
     await advance(api, key, clock_id, date(2030, 1, 1))
     barred = await call(api, NOTIFY, notice("2029-12-20"), key)
     assert [e["code"] for e in barred["userErrors"]] == ["TU-C5"]
+
+
+async def test_tu_p5_two_rescissions_at_once_apply_once(api, make_partner, make_staff):
+    """Compare-and-set on `rescindedOn`: of two concurrent TU-P5 facts one is recorded."""
+    import asyncio
+
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)
+    body = fact(policy_id, "TU-P5", occurredOn="2027-01-02")
+    answers = await asyncio.gather(*(call(api, RECORD, body, staff) for _ in range(2)))
+    codes = sorted(tuple(e["code"] for e in a["userErrors"]) for a in answers)
+    assert codes == [(), ("INVALID_STATE",)]
+    facts = (await api.execute(FACTS, {"id": policy_id}, key=staff))["data"]["ruleFacts"]
+    assert facts == [{"rule": "TU-P5", "consequence": "CONTRACT_RESCINDED"}]

@@ -5,6 +5,8 @@ TU-E6 (client countries, 004 art. 3.3.2)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.rules import buyer_scope as bs
 from domain.rules.buyer_scope import Party
@@ -170,3 +172,38 @@ def test_party_of_reads_a_stored_company():
     )
     assert party == Party("ES", "X", "SOLE_TRADER", None, "FAMILY", True)
     assert bs.party_of({"country": "ES", "registration_number": "X"}).legal_form == "COMPANY"
+
+
+# Properties across products (hypothesis)
+
+
+parties = st.builds(
+    Party,
+    country=st.sampled_from(["ES", "CO", "PE", "FR"]),
+    registration_number=st.sampled_from(["B12345678", "552100554", "X1"]),
+    legal_form=st.sampled_from(["COMPANY", "SOLE_TRADER", "PUBLIC_BODY", "PRIVATE_INDIVIDUAL"]),
+    group=st.sampled_from([None, "", "Grupo Levante", "Otro"]),
+    relationship=st.sampled_from([None, *bs.RELATIONSHIPS]),
+    merchant_registered=st.sampled_from([None, True, False]),
+)
+
+
+@given(parties)
+def test_c1_a_buyer_fi_insures_wt_insures_too_and_tu_unless_unregistered(party: Party):
+    if not bs.fi_buyer_scope(party):
+        assert bs.wt_buyer_scope(party, political_risks_contracted=False) == []
+        assert (bs.tu_buyer_scope(party) == []) == (party.merchant_registered is not False)
+
+
+@given(parties)
+def test_c1_wt_political_risks_only_ever_widen_the_scope(party: Party):
+    if not bs.wt_buyer_scope(party, political_risks_contracted=False):
+        assert bs.wt_buyer_scope(party, political_risks_contracted=True) == []
+
+
+@given(parties)
+def test_c2_related_for_tr_or_tu_means_related_for_wt_and_fi(party: Party):
+    for narrower in (bs.tr_related_buyer, bs.tu_related_buyer):
+        if narrower(INSURED, party):
+            assert bs.wt_related_buyer(INSURED, party)
+            assert bs.fi_related_buyer(INSURED, party)
