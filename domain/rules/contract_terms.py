@@ -113,3 +113,14 @@ def tu_time_bar(period_start: date, insurance_year: int, on: date) -> Violation 
         f"could be brought until {last.isoformat()}.",
         ("input", "firstUnpaidInvoiceDate"),
     )
+
+
+def indemnity_due_date(
+    original_due: date, extended_due: date | None, early_maturity_on: date | None = None
+) -> date:
+    """WT-C13: the due date an indemnity counts from is the one originally agreed (or set
+    by law), or an extension the insurer accepted (WT-X1); an early maturity - a credit
+    falling due at once on the buyer's insolvency or by an acceleration clause - is
+    ignored (003 art. 7.1 d)."""
+    _ = early_maturity_on  # ignored on purpose
+    return extended_due or original_due

@@ -8,7 +8,7 @@ exclusion that frees the insurer on that claim), or the contract rescinded (TU-P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.rules.violations import Violation
@@ -31,6 +31,9 @@ PAYABLE_BY = "PAYABLE_BY"
 #: WT-P6: a study invoice issued (first fact naming the document) or paid (the next).
 STUDY_FEE_UNPAID = "STUDY_FEE_UNPAID"
 STUDY_FEE_PAID = "STUDY_FEE_PAID"
+
+#: Consequences of the insurer's findings: never applied on what the partner records.
+FINDINGS = frozenset({LIMIT_VOID, CLAIM_REJECTED, CONTRACT_RESCINDED})
 
 #: Most characters a note may have (the column is the same size).
 NOTE_MAX = 2000
@@ -78,7 +81,9 @@ def _tu(
 RECORDABLE: dict[tuple[str, str], Recordable] = {
     (r.product, r.rule): r
     for r in (
-        _wt("WT-L9", "risk circumstance not disclosed", LIMIT_VOID, needs_limit=True),
+        # WT-L9: the partner records a disclosure it makes (no consequence), staff record a
+        # circumstance found undisclosed (the limit is void).
+        _wt("WT-L9", "risk circumstance not disclosed", LIMIT_VOID, needs_limit=True, partner=True),
         _wt("WT-L10", "credit excluded (other insurer, activity, currency)", CLAIM_REJECTED),
         _wt("WT-X2", "extension mis-declared or not notified", CLAIM_REJECTED),
         _wt("WT-C11", "loss not mitigated or credit not lodged in time", CLAIM_REJECTED),
@@ -135,6 +140,9 @@ def check_fact(
             )
         ]
     found: list[Violation] = []
+    if not by_staff and spec.partner_may_record and spec.consequence in FINDINGS:
+        # What the partner records is the information it gives, never a breach of its own.
+        spec = replace(spec, consequence=None, needs_limit=False, summary="information given")
     if not by_staff and not spec.partner_may_record:
         found.append(
             Violation("FORBIDDEN", f"Only insurer staff record {spec.rule}.", ("input", "rule"))

@@ -147,9 +147,11 @@ async def test_wt_l9_undisclosed_risk_voids_the_limit_its_credits_and_the_claim(
     assert [(e["code"], e["field"]) for e in missing["userErrors"]] == [
         ("INVALID_INPUT", ["input", "limitId"])
     ]
-    # The partner cannot declare its own breach.
+    # The partner records a disclosure it makes: kept, with no consequence.
     by_partner = await call(api, RECORD, fact(policy_id, "WT-L9", limitId=limit["id"]), key)
-    assert [e["code"] for e in by_partner["userErrors"]] == ["FORBIDDEN"]
+    assert (by_partner["userErrors"], by_partner["fact"]["consequence"]) == ([], None)
+    untouched = (await api.execute(LIMITS, {"id": policy_id}, key=staff))["data"]["creditLimits"]
+    assert [row["status"] for row in untouched] == ["GRANTED"]
 
     recorded = await call(api, RECORD, fact(policy_id, "WT-L9", limitId=limit["id"]), staff)
     assert recorded["userErrors"] == []
@@ -168,7 +170,10 @@ async def test_wt_l9_undisclosed_risk_voids_the_limit_its_credits_and_the_claim(
     again = await call(api, RECORD, fact(policy_id, "WT-L9", limitId=limit["id"]), staff)
     assert [e["code"] for e in again["userErrors"]] == ["INVALID_STATE"]
     facts = (await api.execute(FACTS, {"id": policy_id}, key=key))["data"]["ruleFacts"]
-    assert facts == [{"rule": "WT-L9", "consequence": "LIMIT_VOID"}]
+    assert facts == [
+        {"rule": "WT-L9", "consequence": None},
+        {"rule": "WT-L9", "consequence": "LIMIT_VOID"},
+    ]
     other = await make_partner()
     assert (await api.execute(FACTS, {"id": policy_id}, key=other))["data"]["ruleFacts"] == []
     # C-6: the fact and the claim it rejected are policy events, sent by webhook.

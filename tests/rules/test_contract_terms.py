@@ -76,3 +76,10 @@ def test_tu_c5_time_bar_two_years_after_the_end_of_the_insurance_year():
     barred = ct.tu_time_bar(start, 0, date(2030, 1, 1))
     assert barred is not None and barred.rule == "TU-C5"
     assert ct.tu_time_bar(start, 1, date(2030, 1, 1)) is None
+
+
+def test_wt_c13_early_maturity_is_ignored_the_agreed_or_extended_due_date_counts():
+    original, extended = date(2027, 5, 31), date(2027, 7, 15)
+    assert ct.indemnity_due_date(original, None, early_maturity_on=date(2027, 3, 1)) == original
+    assert ct.indemnity_due_date(original, extended, early_maturity_on=date(2027, 3, 1)) == extended
+    assert ct.indemnity_due_date(original, None) == original

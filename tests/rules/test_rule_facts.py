@@ -58,6 +58,13 @@ def test_the_partner_records_information_it_gives_not_the_insurers_findings():
     ]
 
 
+def test_wt_l9_by_the_partner_is_a_disclosure_by_staff_a_breach_that_voids_the_limit():
+    spec, found = check(rf.WHOLE_TURNOVER, "WT-L9", by_staff=False)
+    assert found == [] and spec is not None and spec.consequence is None
+    spec, found = check(rf.WHOLE_TURNOVER, "WT-L9", has_limit=True)
+    assert found == [] and spec is not None and spec.consequence == rf.LIMIT_VOID
+
+
 def test_a_fact_occurs_today_at_the_latest():
     assert check(rf.TOP_UP, "TU-N2", occurred_on=TODAY)[1] == []
     assert check(rf.TOP_UP, "TU-N2", occurred_on=date(2027, 3, 2))[1] == [
