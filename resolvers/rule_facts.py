@@ -22,6 +22,7 @@ def fact_out(row: RuleFactRow) -> t.RuleFact:
     return t.RuleFact(
         id=strawberry.ID(row.id),
         policy_id=strawberry.ID(row.policy_id),
+        sequence=row.sequence,
         rule=row.rule,
         occurred_on=row.occurred_on,
         note=row.note,

@@ -16,6 +16,7 @@ from schema.types import UserError
 class RuleFact:
     id: strawberry.ID
     policy_id: strawberry.ID
+    sequence: int = strawberry.field(description="1, 2, 3 per policy, in recording order.")
     rule: str
     occurred_on: dt.date
     note: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.rules import rule_facts as rules
@@ -74,24 +75,34 @@ async def record_rule_fact(principal: Principal, draft: FactDraft, real_now: dat
         else:
             assert tu is not None
             buyer, consequence, data = await rule_facts_tu.apply_tu(tu, spec, draft, now)
-        fact = await RuleFact.create(
-            id=new_id("rfa"),
-            partner_id=(wt or tu).partner_id,  # type: ignore[union-attr]
-            product=product,
-            policy_id=draft.policy_id,
-            limit_id=draft.limit_id,
-            claim_id=draft.claim_id,
-            buyer_key=buyer,
-            rule=spec.rule,
-            occurred_on=draft.occurred_on,
-            note=draft.note.strip(),
-            document_id=draft.document_id,
-            consequence=consequence,
-            actor=actor,
-            created_at=now,
-        )
+        # LIFECYCLE 5a: the order of facts is their sequence per policy; a concurrent fact
+        # taking the same number makes this one retry (unique per policy).
+        sequence = await RuleFact.filter(policy_id=draft.policy_id).count() + 1
+        try:
+            fact = await RuleFact.create(
+                id=new_id("rfa"),
+                sequence=sequence,
+                partner_id=(wt or tu).partner_id,  # type: ignore[union-attr]
+                product=product,
+                policy_id=draft.policy_id,
+                limit_id=draft.limit_id,
+                claim_id=draft.claim_id,
+                buyer_key=buyer,
+                rule=spec.rule,
+                occurred_on=draft.occurred_on,
+                note=draft.note.strip(),
+                document_id=draft.document_id,
+                consequence=consequence,
+                actor=actor,
+                created_at=now,
+            )
+        except IntegrityError as clash:
+            raise DomainError(
+                "INVALID_STATE", "Another fact was recorded on the policy meanwhile; retry."
+            ) from clash
         details = {
             "factId": fact.id,
+            "sequence": fact.sequence,
             "rule": spec.rule,
             "occurredOn": draft.occurred_on.isoformat(),
             "consequence": consequence,
@@ -112,4 +123,4 @@ async def visible_facts(principal: Principal, policy_id: str) -> list[RuleFact]:
     query = RuleFact.filter(policy_id=policy_id)
     if not principal.is_staff:
         query = query.filter(partner_id=principal.partner_id)
-    return await query.order_by("created_at", "id")
+    return await query.order_by("sequence")

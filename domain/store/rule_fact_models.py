@@ -22,6 +22,8 @@ class RuleFact(Model):
     limit_id = fields.CharField(max_length=40, null=True)
     claim_id = fields.CharField(max_length=40, null=True)
     buyer_key = fields.CharField(max_length=120, null=True)
+    #: 1, 2, 3 per policy in recording order (LIFECYCLE 5a - never timestamps)
+    sequence = fields.IntField()
     rule = fields.CharField(max_length=20)
     occurred_on = fields.DateField()
     note = fields.CharField(max_length=2000)
@@ -33,4 +35,4 @@ class RuleFact(Model):
 
     class Meta:
         table = "rule_fact"
-        indexes = (("policy_id", "created_at"),)
+        unique_together = (("policy_id", "sequence"),)

@@ -30,6 +30,7 @@ RECORD = (
     "occurredOn note consequence limitId claimId buyer actor } " + ERRORS + " } }"
 )
 FACTS = "query($id: ID!) { ruleFacts(policyId: $id) { rule consequence } }"
+FACTS_SEQ = "query($id: ID!) { ruleFacts(policyId: $id) { sequence rule } }"
 OPTIONS = (
     "mutation($input: SetPolicyContractOptionsInput!) { setPolicyContractOptions(input: "
     "$input) { policy { id } " + ERRORS + " } }"
@@ -174,6 +175,8 @@ async def test_wt_l9_undisclosed_risk_voids_the_limit_its_credits_and_the_claim(
         {"rule": "WT-L9", "consequence": None},
         {"rule": "WT-L9", "consequence": "LIMIT_VOID"},
     ]
+    ordered = (await api.execute(FACTS_SEQ, {"id": policy_id}, key=key))["data"]["ruleFacts"]
+    assert ordered == [{"sequence": 1, "rule": "WT-L9"}, {"sequence": 2, "rule": "WT-L9"}]
     other = await make_partner()
     assert (await api.execute(FACTS, {"id": policy_id}, key=other))["data"]["ruleFacts"] == []
     # C-6: the fact and the claim it rejected are policy events, sent by webhook.

@@ -1,7 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
-from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0007_tu_top_up_policies')]
@@ -19,6 +18,7 @@ class Migration(migrations.Migration):
                 ('limit_id', fields.CharField(null=True, description='optional subjects of the fact - a credit limit or a claim of that policy', max_length=40)),
                 ('claim_id', fields.CharField(null=True, max_length=40)),
                 ('buyer_key', fields.CharField(null=True, max_length=120)),
+                ('sequence', fields.IntField(description='1, 2, 3 per policy in recording order (LIFECYCLE 5a - never timestamps)')),
                 ('rule', fields.CharField(max_length=20)),
                 ('occurred_on', fields.DateField()),
                 ('note', fields.CharField(max_length=2000)),
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('actor', fields.CharField(max_length=80)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'rule_fact', 'app': 'models', 'indexes': [Index(fields=['policy_id', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'rule_fact', 'app': 'models', 'unique_together': (('policy_id', 'sequence'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.AddField(
