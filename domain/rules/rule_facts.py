@@ -135,7 +135,7 @@ def check_fact(
         return None, [
             Violation(
                 "INVALID_INPUT",
-                f"{rule} is not a fact recorded on a {product} policy ({allowed}).",
+                f"{rule.strip()[:20]} is not a fact recorded on a {product} policy ({allowed}).",
                 ("input", "rule"),
             )
         ]

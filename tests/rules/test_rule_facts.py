@@ -91,3 +91,11 @@ def test_tu_p5_rescinded_contract_refuses_everything_after():
     assert rf.rescinded(None) is None
     refusal = rf.rescinded(date(2027, 6, 25))
     assert refusal is not None and refusal.rule == "TU-P5"
+
+
+def test_an_overlong_rule_is_refused_without_echoing_it():
+    spec, found = rf.check_fact(
+        rf.TOP_UP, "X" * 10_000, by_staff=True, occurred_on=TODAY, today=TODAY, note="n",
+        has_limit=False,
+    )  # fmt: skip
+    assert spec is None and len(found) == 1 and len(found[0].message) < 400
