@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from domain.rules.catalogue import FI, TR
 from domain.rules.deadlines import payable_by as payable_by
+from domain.rules.exclusions import net_of_vat
 from domain.rules.money import round_cents
 
 ZERO = Decimal("0.00")
@@ -37,14 +38,26 @@ def fi_indemnity(
     recoveries_before_payment: Decimal,
     insured_amount: Decimal,
     coverage_percent: Decimal = FI.coverage_percent,
+    *,
+    invoice_net: Decimal | None = None,
+    invoice_vat: Decimal | None = None,
 ) -> IndemnityResult:
     """FI-C3: coverage% x min(unpaid - recoveries before payment, insured amount), never
-    below 0; the insured amount is the financed amount (FI-C1)."""
+    below 0; the insured amount is the financed amount (FI-C1). C-3: given the invoice's
+    amounts, the loss is taken net of its VAT share (VAT is never indemnified)."""
     unpaid = _cents(unpaid, "unpaid")
     recoveries = _cents(recoveries_before_payment, "recoveries_before_payment")
     insured = _cents(insured_amount, "insured_amount")
     percent = _percent(coverage_percent)
-    loss = max(unpaid - recoveries, ZERO)
+    gross_loss = max(unpaid - recoveries, ZERO)
+    loss = gross_loss
+    vat_lines: tuple[IndemnityLine, ...] = ()
+    if invoice_net is not None and invoice_vat is not None and invoice_vat > 0:
+        loss = net_of_vat(gross_loss, invoice_net, invoice_vat)
+        vat_lines = (
+            IndemnityLine("Insured loss including VAT", gross_loss, "FI-C3"),
+            IndemnityLine("Less its VAT share (never indemnified)", loss - gross_loss, "C-3"),
+        )
     capped = min(loss, insured)
     indemnity = _share(capped, percent)
     return IndemnityResult(
@@ -52,6 +65,7 @@ def fi_indemnity(
         (
             IndemnityLine("Unpaid amount", unpaid, "FI-C3"),
             IndemnityLine("Less recoveries received before payment", ZERO - recoveries, "FI-C3"),
+            *vat_lines,
             IndemnityLine("Insured loss", loss, "FI-C3"),
             IndemnityLine(f"Capped at the insured amount ({insured})", capped, "FI-C1"),
             IndemnityLine(f"Coverage {_text(percent)}%", indemnity, "FI-C1"),

@@ -232,8 +232,13 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
             cover_id=cover.id, type="payment.recorded", occurred_at__gte=after
         )
         recovered = sum((Decimal(str(p.data["amount"])) for p in payments), Decimal("0"))
+        invoice = cover.invoice or {}
         result = indemnity_rules.fi_indemnity(
-            unpaid, recovered, cover.insured_amount, cover.coverage_percent
+            unpaid,
+            recovered,
+            cover.insured_amount,
+            cover.coverage_percent,
+            **_c3_vat(invoice),  # C-3: VAT is never indemnified
         )
     else:
         invoice = cover.invoice or {}
@@ -353,3 +358,13 @@ async def mark_indemnity_paid(
         )
     await claim.refresh_from_db()
     return claim
+
+
+def _c3_vat(invoice: dict[str, Any]) -> dict[str, Decimal]:
+    """C-3: the invoice's net and VAT amounts, for the FI loss net of VAT."""
+    if not invoice or not invoice.get("vat_amount"):
+        return {}
+    return {
+        "invoice_net": Decimal(str(invoice["amount"]["amount"])),
+        "invoice_vat": Decimal(str(invoice["vat_amount"]["amount"])),
+    }

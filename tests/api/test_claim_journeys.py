@@ -243,8 +243,9 @@ async def test_fi_c3_payment_during_the_claim_recalculates_and_after_payment_is_
     assert "claim.calculate_indemnity" in jobs.names()
     await jobs.run_all()
     claim = (await api.execute(CLAIM, {"id": claim_id}, key=key))["data"]["claim"]
-    # 90% x min(12,100.00 - 1,000.00, 12,100.00) = 9,990.00
-    assert claim["indemnity"]["amount"]["amount"] == "9990.00"
+    # C-3: the loss net of its VAT share, (12,100.00 - 1,000.00) x 10,000 / 12,100 =
+    # 9,173.55; 90% x min(9,173.55, 12,100.00) = 8,256.20 (8,256.195 half-up)
+    assert claim["indemnity"]["amount"]["amount"] == "8256.20"
 
     await api.execute(DECIDE, {"input": {"claimId": claim_id, "decision": "APPROVE"}}, key=staff)
     await api.execute(PAID, {"input": {"claimId": claim_id, "paidOn": "2027-03-01"}}, key=staff)
