@@ -28,6 +28,8 @@ CONTRACT_RESCINDED = "CONTRACT_RESCINDED"
 NOT_RENEWED = "NOT_RENEWED"
 #: TU-C3: documentation complete - the claim is payable within 30 days.
 PAYABLE_BY = "PAYABLE_BY"
+#: TU-E4: the client is insolvent from the declaration date (`occurredOn`).
+INSOLVENCY_DECLARED = "INSOLVENCY_DECLARED"
 #: WT-P6: a study invoice issued (first fact naming the document) or paid (the next).
 STUDY_FEE_UNPAID = "STUDY_FEE_UNPAID"
 STUDY_FEE_PAID = "STUDY_FEE_PAID"
@@ -97,7 +99,13 @@ RECORDABLE: dict[tuple[str, str], Recordable] = {
         ),
         _wt("WT-P7", "notice of non-renewal", NOT_RENEWED, partner=True),
         _tu("TU-L4", "first-layer limit condition or guarantee not met", CLAIM_REJECTED),
-        _tu("TU-E4", "insolvency declared by a final court decision", partner=True),
+        _tu(
+            "TU-E4",
+            "insolvency declared by a final court decision",
+            INSOLVENCY_DECLARED,
+            partner=True,
+            needs_claim=True,
+        ),
         _tu("TU-E8", "loss excluded (war, catastrophe, embargo, other insurer)", CLAIM_REJECTED),
         _tu("TU-N1", "claim form and proof of credit management received", partner=True),
         _tu("TU-N2", "annual report received", partner=True),

@@ -30,6 +30,9 @@ async def apply_tu(
     cause = cause_of(spec, draft.note)
     if spec.consequence == rules.NOT_RENEWED:
         return None, *notice(policy.period_end, draft, contract_terms.TU_NOTICE_MONTHS)
+    if spec.consequence == rules.INSOLVENCY_DECLARED and claim is not None:
+        # TU-E4: deliveries declared from then on to this client meet the TU-E3 cut-off.
+        return claim.buyer_key, rules.INSOLVENCY_DECLARED, {"buyer": claim.buyer_key}
     if spec.consequence == rules.PAYABLE_BY and claim is not None:
         payable_by = contract_terms.tu_payable_by(draft.occurred_on)
         return claim.buyer_key, rules.PAYABLE_BY, {"payableBy": payable_by.isoformat()}

@@ -19,7 +19,7 @@ from domain.rules.money import round_cents
 from domain.rules.tu import eligibility as tu_eligibility
 from domain.rules.tu import limits as tu_limits
 from domain.rules.tu.terms import TopUpLimitState, TopUpTerms
-from domain.services import buyer_scopes, cover_events, webhooks
+from domain.services import buyer_scopes, cover_events, tu_insolvency, webhooks
 from domain.services.buyer_credits import buyer_key_of
 from domain.services.clock_time import now_on_clock
 from domain.services.clocks import clock_for_request
@@ -372,7 +372,9 @@ async def declare_deliveries(
                 policy_id=policy.id,
                 buyer_key=line.buyer_key,
                 learned_of_insolvency_on__lte=line.delivered_on,
-            ).exists()
+            ).exists() or await tu_insolvency.declared_insolvent_on(  # TU-E4
+                policy.id, line.buyer_key, line.delivered_on
+            )
             violations = tu_eligibility.check_delivery(
                 terms,
                 line.delivered_on,

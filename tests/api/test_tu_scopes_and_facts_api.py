@@ -217,3 +217,58 @@ async def test_tu_p5_two_rescissions_at_once_apply_once(api, make_partner, make_
     assert codes == [(), ("INVALID_STATE",)]
     facts = (await api.execute(FACTS, {"id": policy_id}, key=staff))["data"]["ruleFacts"]
     assert facts == [{"rule": "TU-P5", "consequence": "CONTRACT_RESCINDED"}]
+
+
+async def test_tu_e4_insolvent_from_the_declaration_date_not_from_learning_of_it(
+    api, make_partner, make_staff
+):
+    from tests.api.test_top_up_journeys import DELIVERIES
+
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    assert await first_layer(api, key, policy_id) == []
+    await advance(api, key, clock_id, date(2027, 6, 10))
+    notified = await call(
+        api,
+        NOTIFY,
+        {
+            "input": {
+                "policyId": policy_id,
+                "buyer": buyer("88"),
+                "learnedOn": "2027-06-01",
+                "coveredLoss": eur("30000.00"),
+                "firstUnpaidInvoiceDate": "2027-03-10",
+            }
+        },
+        key,
+    )
+    assert notified["userErrors"] == []
+    # The court declared the insolvency on 20 May, before the insured learned of it.
+    declared = fact(policy_id, "TU-E4", occurredOn="2027-05-20", claimId=notified["claim"]["id"])
+    recorded = await call(api, RECORD, declared, key)
+    assert recorded["fact"]["consequence"] == "INSOLVENCY_DECLARED"
+
+    def delivery(number: str, on: str) -> dict[str, Any]:
+        return {
+            "buyer": buyer("88"),
+            "invoiceNumber": number,
+            "deliveredOn": on,
+            "invoicedOn": on,
+            "dueDate": "2027-08-31",
+            "amount": eur("1000.00"),
+        }
+
+    answer = await call(
+        api,
+        DELIVERIES,
+        {
+            "input": {
+                "policyId": policy_id,
+                "deliveries": [delivery("E4-19", "2027-05-19"), delivery("E4-20", "2027-05-20")],
+            }
+        },
+        key,
+    )
+    assert answer["userErrors"] == []
+    insured = {d["invoiceNumber"]: d["insured"] for d in answer["deliveries"]}
+    assert insured == {"E4-19": True, "E4-20": False}
