@@ -124,3 +124,22 @@ def indemnity_due_date(
     ignored (003 art. 7.1 d)."""
     _ = early_maturity_on  # ignored on purpose
     return extended_due or original_due
+
+
+#: WT-C12: a refusal to take export goods is notified within this many days of arrival.
+GOODS_REFUSAL_NOTICE_DAYS = 30
+
+
+def goods_refusal_notice(arrived_on: date, notified_on: date) -> Violation | None:
+    """WT-C12: the buyer's unjustified refusal to take export goods counts as a
+    non-payment notified within 30 days of the goods' arrival at destination - day 30 is
+    on time, day 31 is late and there is no indemnity (003 art. 1.2.1 b, 6 a)."""
+    last = arrived_on + timedelta(days=GOODS_REFUSAL_NOTICE_DAYS)
+    if notified_on <= last:
+        return None
+    return Violation(
+        "WT-C12",
+        f"The goods arrived on {arrived_on.isoformat()}: their refusal had to be notified by "
+        f"{last.isoformat()}; notified late, there is no indemnity.",
+        ("input", "occurredOn"),
+    )

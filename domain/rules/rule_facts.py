@@ -28,6 +28,8 @@ CONTRACT_RESCINDED = "CONTRACT_RESCINDED"
 NOT_RENEWED = "NOT_RENEWED"
 #: TU-C3: documentation complete - the claim is payable within 30 days.
 PAYABLE_BY = "PAYABLE_BY"
+#: WT-C12: a refusal to take export goods notified in time (`occurredOn` = arrival).
+GOODS_REFUSED = "GOODS_REFUSED"
 #: TU-E4: the client is insolvent from the declaration date (`occurredOn`).
 INSOLVENCY_DECLARED = "INSOLVENCY_DECLARED"
 #: WT-P6: a study invoice issued (first fact naming the document) or paid (the next).
@@ -89,7 +91,7 @@ RECORDABLE: dict[tuple[str, str], Recordable] = {
         _wt("WT-L10", "credit excluded (other insurer, activity, currency)", CLAIM_REJECTED),
         _wt("WT-X2", "extension mis-declared or not notified", CLAIM_REJECTED),
         _wt("WT-C11", "loss not mitigated or credit not lodged in time", CLAIM_REJECTED),
-        _wt("WT-C12", "export goods not taken by the buyer", partner=True),
+        _wt("WT-C12", "export goods not taken by the buyer", GOODS_REFUSED, partner=True),
         _wt("WT-C14", "set-off applied by the insurer"),
         _wt("WT-R3", "recovery action or payment agreement without consent", CLAIM_REJECTED),
         _wt("WT-R4", "credit assigned, or transferred without authorisation", CLAIM_REJECTED),

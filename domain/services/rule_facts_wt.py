@@ -67,6 +67,11 @@ async def apply_wt(
     cause = cause_of(spec, draft.note)
     if spec.consequence == rules.NOT_RENEWED:
         return None, *notice(policy.period_end, draft, contract_terms.WT_NOTICE_MONTHS)
+    if spec.consequence == rules.GOODS_REFUSED:
+        late = contract_terms.goods_refusal_notice(draft.occurred_on, now.date())  # WT-C12
+        if late is not None:
+            raise DomainError(late.rule, late.message, late.field)
+        return buyer, rules.GOODS_REFUSED, {"arrivedOn": draft.occurred_on.isoformat()}
     if spec.consequence == rules.STUDY_FEE_UNPAID:
         return None, *(await _study_fee(policy, draft))
     if spec.consequence == rules.LIMIT_VOID and limit is not None:

@@ -217,8 +217,13 @@ async def test_wt_rule_facts_validate_rule_date_and_note(api, make_partner, make
     ]
     long_note = fact(policy_id, "WT-R5", occurredOn="2027-01-01", note="x" * 2001)
     assert await errors(long_note, staff) == [("INVALID_INPUT", ["input", "note"])]
-    # WT-C12 is information the insured gives: the partner records it.
+    # WT-C12 is information the insured gives: the partner records it, within 30 days of
+    # the goods' arrival (the clock stands at 2027-01-01).
     assert await errors(fact(policy_id, "WT-C12", occurredOn="2027-01-01"), key) == []
+    assert await errors(fact(policy_id, "WT-C12", occurredOn="2026-12-02"), key) == []
+    assert await errors(fact(policy_id, "WT-C12", occurredOn="2026-12-01"), key) == [
+        ("WT-C12", ["input", "occurredOn"])
+    ]
     other = await make_partner()
     assert await errors(fact(policy_id, "WT-C12", occurredOn="2027-01-01"), other) == [
         ("NOT_FOUND", ["input", "policyId"])

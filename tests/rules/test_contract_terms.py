@@ -83,3 +83,10 @@ def test_wt_c13_early_maturity_is_ignored_the_agreed_or_extended_due_date_counts
     assert ct.indemnity_due_date(original, None, early_maturity_on=date(2027, 3, 1)) == original
     assert ct.indemnity_due_date(original, extended, early_maturity_on=date(2027, 3, 1)) == extended
     assert ct.indemnity_due_date(original, None) == original
+
+
+def test_wt_c12_goods_refusal_notified_on_day_30_is_on_time_day_31_late():
+    arrived = date(2027, 4, 1)
+    assert ct.goods_refusal_notice(arrived, date(2027, 5, 1)) is None
+    late = ct.goods_refusal_notice(arrived, date(2027, 5, 2))
+    assert late is not None and late.rule == "WT-C12"
