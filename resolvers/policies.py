@@ -132,6 +132,7 @@ def limit_out(row: rows.CreditLimit, currency: str) -> t.CreditLimit:
         firm_orders_cap=money_or_zero(row.firm_orders_cap, currency)
         if row.firm_orders_cap is not None
         else None,
+        firm_order_bars=[t.FirmOrderBar(b) for b in row.firm_order_bars or []],
     )
 
 
@@ -382,6 +383,7 @@ async def decide_credit_limit(info: Info, input: t.DecideCreditLimitInput) -> t.
             coverage_percent=input.coverage_percent,
             rating_group=input.rating_group,
             reason=input.reason,
+            firm_order_bars=tuple(b.value for b in input.firm_order_bars or []),
         )
         row = await credit_limits.decide_credit_limit(
             info.context.principal, str(input.limit_id), decision, info.context.now
@@ -403,6 +405,7 @@ async def declare_sales(info: Info, input: t.DeclareSalesInput) -> t.Declaration
                 amount=s.amount.amount,
                 currency=s.amount.currency.strip().upper(),
                 firm_order=s.firm_order,
+                firm_order_signed_on=s.firm_order_signed_on,
             )
             for s in input.sales
         ]

@@ -119,7 +119,12 @@ class CreditLimit(Node):
     ends_on: dt.date | None = strawberry.field(description="Last day of this version.")
     refusal: RuleViolation | None
     firm_orders_until: dt.date | None = strawberry.field(description="WT-L4.")
-    firm_orders_cap: Money | None
+    firm_orders_cap: Money | None = strawberry.field(
+        description="WT-L4: the insurer's maximum indemnity on all the firm orders together."
+    )
+    firm_order_bars: list[FirmOrderBar] = strawberry.field(
+        default_factory=list, description="WT-L4: recorded on the cancellation."
+    )
 
 
 @strawberry.type(description="A declared credit sale and whether it is covered.")
@@ -268,6 +273,16 @@ class CreditLimitDecision(Enum):
     CANCEL = "CANCEL"
 
 
+@strawberry.enum(description="WT-L4: what bars firm orders after a total cancellation.")
+class FirmOrderBar(Enum):
+    FRAUD_ALERT = "FRAUD_ALERT"
+    BUYER_INSOLVENT = "BUYER_INSOLVENT"
+    BUYER_CEASED_TRADING = "BUYER_CEASED_TRADING"
+    GUARANTOR_IN_ARREARS = "GUARANTOR_IN_ARREARS"
+    GUARANTOR_INSOLVENT = "GUARANTOR_INSOLVENT"
+    GUARANTOR_CEASED_TRADING = "GUARANTOR_CEASED_TRADING"
+
+
 @strawberry.input
 class DecideCreditLimitInput:
     limit_id: strawberry.ID
@@ -276,6 +291,12 @@ class DecideCreditLimitInput:
     coverage_percent: decimal.Decimal | None = None
     rating_group: str | None = None
     reason: str | None = None
+    firm_order_bars: list[FirmOrderBar] | None = strawberry.field(
+        default=None,
+        description="WT-L4, on a CANCEL: facts that bar the firm orders (the cancellation "
+        "followed a fraud alert; the buyer or guarantor is insolvent or ceased trading; the "
+        "guarantor is in arrears). The buyer's own arrears are computed from its credits.",
+    )
 
 
 @strawberry.input
@@ -287,6 +308,10 @@ class SaleInput:
     amount: MoneyInput
     firm_order: bool = strawberry.field(
         default=False, description="WT-L4: under a contract signed before a cancellation."
+    )
+    firm_order_signed_on: dt.date | None = strawberry.field(
+        default=None,
+        description="WT-L4: the day that contract was signed (before the cancellation).",
     )
 
 

@@ -24,7 +24,7 @@ from domain.services.clocks import clock_for_request
 from domain.services.errors import DomainError, InvalidInput, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
-from domain.store.policy_models import Policy, PremiumInvoice, Sale
+from domain.store.policy_models import CreditLimit, Policy, PremiumInvoice, Sale
 
 PENDING_PREMIUM, ACTIVE = "PENDING_PREMIUM", "ACTIVE"
 #: The longest policy period accepted (one insurance year, renewed by a new policy).
@@ -325,12 +325,31 @@ async def record_premium_payment(
                     now=now,
                     data={"activatedOn": paid_on.isoformat(), "rule": "WT-P1"},
                 )
+                await _limits_from_effective_date(policy, now)
     return invoice
 
 
+async def _limits_from_effective_date(policy: Policy, now: datetime) -> None:
+    """WT-L2: no limit takes effect before the policy's effective date (WT-P1), which is
+    then its effective date; the buyers' credits are decided again. Call inside the
+    activating transaction."""
+    from domain.services import cover_decisions
+
+    effective = covered_from(policy)
+    if effective is None:
+        return
+    early = CreditLimit.filter(policy_id=policy.id, effective_from__lt=effective)
+    await early.filter(ends_on__isnull=True).update(effective_from=effective)
+    await early.filter(ends_on__gte=effective).update(effective_from=effective)
+    buyers = await Sale.filter(policy_id=policy.id).distinct().values_list("buyer_key", flat=True)
+    for buyer_key in sorted(str(b) for b in buyers):
+        await cover_decisions.redecide_buyer(policy, buyer_key, now)
+
+
 def covered_from(policy: Policy) -> date | None:
-    """The first day sales are covered: the later of the period start and the day the
-    minimum premium was paid (WT-P1). None while it is unpaid."""
+    """The policy's effective date (WT-P1, WT-L2 "policy start"): the first day sales are
+    covered, the later of the period start and the day the provisional (minimum) premium
+    was paid in full. None while it is unpaid."""
     if policy.activated_on is None:
         return None
     return max(policy.period_start, policy.activated_on)

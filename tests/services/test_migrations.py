@@ -78,7 +78,10 @@ async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
         tables_before = await _table_names(empty_database)
     finally:
         await close_db()
-    assert "top_up_policy" not in tables_before  # the last migration's table
+    if MIGRATIONS[-1] == "0007_tu_top_up_policies":  # that migration's own table
+        assert "top_up_policy" not in tables_before
+    else:
+        assert "top_up_policy" in tables_before
 
     applied: list[str] = []
     await migrate(

@@ -131,8 +131,8 @@ def buyer_exposure(
     The exposure is the outstanding of every unpaid credit given (all are notified),
     excluded ones included. The limit is filled as `fill_limit` says: uncovered credits
     use it too (seed 003 art. 4.4.d), so they leave less room for the covered ones, and
-    only the covered credits' part inside it is insured. No limit (and no version for a
-    credit): nothing insured. `available` is the current limit less the whole exposure
+    only the covered credits' part inside it is insured. No limit in force on `on`:
+    nothing insured. `available` is the current limit less the whole exposure
     (WT-L8: what previous versions still have unpaid counts). `overdue` counts every
     credit past its effective due date at `on`; `aggravated` is WT-L7 for a sale made on
     `on`.
@@ -141,6 +141,8 @@ def buyer_exposure(
     exposure = sum((c.outstanding for c in unpaid), ZERO)
     limit_amount = max(limit.amount, ZERO) if limit is not None else ZERO
     _, insured_by_credit = fill_limit(credits, limit_amount, version_amounts)
+    if limit is None:  # no limit in force on `on`: the view insures nothing
+        insured_by_credit = {c.id: ZERO for c in credits}
     insured = sum(insured_by_credit.values(), ZERO)
     return BuyerExposure(
         exposure=exposure,
