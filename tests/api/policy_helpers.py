@@ -15,7 +15,7 @@ POLICY_FIELDS = (
 )
 LIMIT_FIELDS = (
     "id status amount { amount } coveragePercent ratingGroup effectiveFrom endsOn "
-    "requestedOn firmOrdersUntil firmOrdersCap { amount } refusal { rule }"
+    "requestedOn firmOrdersUntil firmOrdersCap { amount } firmOrderBars refusal { rule }"
 )
 CREDIT_FIELDS = (
     "invoiceNumber issueDate dueDate extendedDueDate amount { amount currency } "
@@ -303,3 +303,7 @@ async def submit_policy_document(api: Any, key: str, claim_id: str, kind: str) -
     body = response.json()
     assert not body.get("errors"), body
     return dict(body["data"]["submitPolicyDocument"])
+
+
+async def set_policy_terms(api: Any, staff: str, policy_id: str, **terms: Any) -> None:
+    """Placeholder until setPolicyTerms exists."""
