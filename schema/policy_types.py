@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -235,20 +236,48 @@ class PremiumRateInput:
     rate_percent: decimal.Decimal
 
 
-@strawberry.input
+_SET_BY_INSURER = (
+    "An underwriting term set by the insurer (setPolicyTerms): sending it answers "
+    "TERMS_SET_BY_INSURER."
+)
+
+
+def _insurer_term() -> Any:
+    return strawberry.field(default=None, deprecation_reason=_SET_BY_INSURER)
+
+
+@strawberry.input(
+    description="A partner asks for a policy; it starts with the product's default terms "
+    "until insurer staff set its own (setPolicyTerms)."
+)
 class CreatePolicyInput:
     insured: CompanyInput
     currency: str
     period_start: dt.date
     period_end: dt.date
-    minimum_premium: MoneyInput
-    premium_rates: list[PremiumRateInput]
-    coverage_percent: decimal.Decimal
-    max_indemnity_multiple: decimal.Decimal
-    minimum_unpaid_threshold: MoneyInput
-    waiting_period_days: int
-    max_extension_amount: MoneyInput
+    minimum_premium: MoneyInput | None = _insurer_term()
+    premium_rates: list[PremiumRateInput] | None = _insurer_term()
+    coverage_percent: decimal.Decimal | None = _insurer_term()
+    max_indemnity_multiple: decimal.Decimal | None = _insurer_term()
+    minimum_unpaid_threshold: MoneyInput | None = _insurer_term()
+    waiting_period_days: int | None = _insurer_term()
+    max_extension_amount: MoneyInput | None = _insurer_term()
     test_clock_id: strawberry.ID | None = None
+
+
+@strawberry.input(
+    description="Staff: a policy's underwriting terms, before it takes effect (WT-P1). "
+    "Omitted terms stay as they are."
+)
+class SetPolicyTermsInput:
+    policy_id: strawberry.ID
+    minimum_premium: MoneyInput | None = None
+    premium_rates: list[PremiumRateInput] | None = None
+    coverage_percent: decimal.Decimal | None = None
+    max_indemnity_multiple: decimal.Decimal | None = None
+    minimum_unpaid_threshold: MoneyInput | None = None
+    waiting_period_days: int | None = None
+    max_extension_amount: MoneyInput | None = None
 
 
 @strawberry.input(description="A buyer by country and registration number.")

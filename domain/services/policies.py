@@ -14,7 +14,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from tortoise.transactions import in_transaction
 
-from domain.rules.money import round_cents
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
 from domain.rules.wt.terms import PolicyTerms, PremiumRate
@@ -33,17 +32,20 @@ MAX_PERIOD_MONTHS = 12
 
 @dataclass(frozen=True)
 class PolicyDraft:
+    """A partner's request for a policy. The term fields are kept for compatibility: a
+    partner that sets one is refused (policy_terms.TERMS_SET_BY_INSURER)."""
+
     insured: dict[str, Any]
     currency: str
     period_start: date
     period_end: date
-    minimum_premium: Decimal
-    premium_rates: tuple[PremiumRate, ...]
-    coverage_percent: Decimal
-    max_indemnity_multiple: Decimal
-    minimum_unpaid_threshold: Decimal
-    waiting_period_days: int
-    max_extension_amount: Decimal
+    minimum_premium: Decimal | None = None
+    premium_rates: tuple[PremiumRate, ...] | None = None
+    coverage_percent: Decimal | None = None
+    max_indemnity_multiple: Decimal | None = None
+    minimum_unpaid_threshold: Decimal | None = None
+    waiting_period_days: int | None = None
+    max_extension_amount: Decimal | None = None
     test_clock_id: str | None = None
 
 
@@ -104,47 +106,31 @@ def actor_of(principal: Principal) -> str:
 
 def _check_draft(draft: PolicyDraft) -> None:
     problems: list[tuple[str, tuple[str, ...]]] = []
-
-    def bad(message: str, *field: str) -> None:
-        problems.append((message, ("input", *field)))
-
     if draft.period_end <= draft.period_start:
-        bad("The period ends after it starts.", "periodEnd")
+        problems.append(("The period ends after it starts.", ("input", "periodEnd")))
     elif draft.period_end > draft.period_start + relativedelta(months=MAX_PERIOD_MONTHS):
-        bad(f"A policy period is at most {MAX_PERIOD_MONTHS} months.", "periodEnd")
-    for name, value in (
-        ("minimumPremium", draft.minimum_premium),
-        ("maxIndemnityMultiple", draft.max_indemnity_multiple),
-    ):
-        if value <= 0:
-            bad("Must be positive.", name)
-    for name, value in (
-        ("minimumUnpaidThreshold", draft.minimum_unpaid_threshold),
-        ("maxExtensionAmount", draft.max_extension_amount),
-    ):
-        if value < 0:
-            bad("Must not be negative.", name)
-    if not Decimal(0) < draft.coverage_percent <= Decimal(100):
-        bad("A percentage in (0, 100].", "coveragePercent")
-    if draft.waiting_period_days < 0:
-        bad("Must not be negative.", "waitingPeriodDays")
-    if not draft.premium_rates:
-        bad("At least one premium rate.", "premiumRates")
-    for n, rate in enumerate(draft.premium_rates):
-        if rate.max_term_days <= 0 or not Decimal(0) < rate.rate_percent < Decimal(100):
-            bad("Term in days > 0 and a rate in (0, 100).", "premiumRates", str(n))
-    if len({r.max_term_days for r in draft.premium_rates}) != len(draft.premium_rates):
-        bad("One rate per payment term.", "premiumRates")
+        problems.append(
+            (f"A policy period is at most {MAX_PERIOD_MONTHS} months.", ("input", "periodEnd"))
+        )
     if problems:
         raise InvalidInput(problems)
 
 
 async def create_policy(principal: Principal, draft: PolicyDraft, real_now: datetime) -> Policy:
-    """A policy waiting for its minimum premium (WT-P1): the MINIMUM premium invoice is
-    issued with it, and one DECLARATION deadline per month of the period (WT-N1)."""
+    """A policy waiting for its minimum premium (WT-P1), with the product's default
+    terms until staff set its own (policy_terms): the MINIMUM premium invoice is issued
+    with it, and one DECLARATION deadline per month of the period (WT-N1)."""
+    from domain.services import policy_terms
+
     if principal.partner_id is None:
         raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
+    policy_terms.refuse_partner_terms(
+        policy_terms.PolicyTermsChange(
+            **{name: getattr(draft, name) for name in policy_terms.FIELD_OF}
+        )
+    )
     _check_draft(draft)
+    terms = policy_terms.row_values(policy_terms.DEFAULT_TERMS)
     clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
     now = clock.frozen_time if clock else real_now
     async with in_transaction():
@@ -155,16 +141,7 @@ async def create_policy(principal: Principal, draft: PolicyDraft, real_now: date
             currency=draft.currency,
             period_start=draft.period_start,
             period_end=draft.period_end,
-            minimum_premium=round_cents(draft.minimum_premium),
-            premium_rates=[
-                {"max_term_days": r.max_term_days, "rate_percent": str(r.rate_percent)}
-                for r in sorted(draft.premium_rates, key=lambda r: r.max_term_days)
-            ],
-            coverage_percent=draft.coverage_percent,
-            max_indemnity_multiple=draft.max_indemnity_multiple,
-            minimum_unpaid_threshold=round_cents(draft.minimum_unpaid_threshold),
-            waiting_period_days=draft.waiting_period_days,
-            max_extension_amount=round_cents(draft.max_extension_amount),
+            **terms,
             status=PENDING_PREMIUM,
             test_clock_id=clock.id if clock else None,
             created_at=now,

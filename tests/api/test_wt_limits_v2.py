@@ -28,9 +28,9 @@ from tests.api.policy_helpers import (
     granted_limit,
     policy_input,
     sale,
+    set_policy_terms,
     submit_policy_document,
 )
-from tests.api.policy_helpers import set_policy_terms as set_terms
 
 
 async def versions_of(api: Any, key: str, policy_id: str) -> list[dict[str, Any]]:
@@ -198,7 +198,10 @@ async def test_wt_l4_firm_orders_barred_by_a_fraud_alert_or_the_buyers_arrears(
             ),
         ],
     )
-    got = [(s["invoiceNumber"], (s["exclusion"] or {}).get("rule")) for s in declared["declaration"]["sales"]]
+    got = [
+        (s["invoiceNumber"], (s["exclusion"] or {}).get("rule"))
+        for s in declared["declaration"]["sales"]
+    ]
     assert sorted(got) == [("F1", "WT-L4"), ("F1", "WT-L4"), ("F2", "WT-L4")]
     # Bars are recorded on a cancellation only.
     other = await granted_limit(api, key, staff, policy_id, "7", "10000.00")
@@ -275,11 +278,8 @@ async def test_wt_l2_a_limit_never_takes_effect_before_the_policy_effective_date
 ):
     key, staff = await make_partner(), await make_staff()
     clock_id = await create_clock(api, key, "2026-12-15T09:00:00+00:00")
-    created = await call(
-        api, CREATE_POLICY, {"input": policy_input(testClockId=clock_id)}, key
-    )
-    policy = created["policy"]
-    await set_terms(api, staff, policy["id"])
+    created = await call(api, CREATE_POLICY, {"input": policy_input(testClockId=clock_id)}, key)
+    policy = await set_policy_terms(api, staff, created["policy"]["id"])
     # A limit granted while the premium is unpaid: from the period start for now...
     await advance(api, key, clock_id, date(2027, 1, 5))
     early = await granted_limit(api, key, staff, policy["id"], "1", "5000.00")
@@ -308,9 +308,7 @@ async def test_wt_l2_a_limit_never_takes_effect_before_the_policy_effective_date
     assert later["effectiveFrom"] == "2027-01-14"
 
 
-async def test_wt_n1_declared_on_the_29th_in_time_on_the_30th_late(
-    api, make_partner, make_staff
-):
+async def test_wt_n1_declared_on_the_29th_in_time_on_the_30th_late(api, make_partner, make_staff):
     key, staff = await make_partner(), await make_staff()
     policy_id, clock_id = await active_policy(api, key, staff)
     await advance(api, key, clock_id, date(2027, 3, 20))
