@@ -7,7 +7,10 @@ their 50% cap on the indemnity, WT-L2 from the policy's effective date, WT-N1 by
 from __future__ import annotations
 
 from datetime import date
+from itertools import permutations
 from typing import Any
+
+import pytest
 
 from tests.api.cover_helpers import create_clock
 from tests.api.policy_helpers import (
@@ -22,6 +25,7 @@ from tests.api.policy_helpers import (
     advance,
     buyer,
     call,
+    declare_collections,
     declare_sales,
     eur,
     exposure,
@@ -381,3 +385,96 @@ async def test_wt_n5_a_sale_without_its_invoice_number_is_not_priced_nor_covered
     )
     assert notified["claim"] is None
     assert notified["userErrors"][0]["code"] == "INVALID_STATE"
+
+
+ORDERS = list(permutations(("grant", "sales", "collections")))
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["-".join(o) for o in ORDERS])
+async def test_backdated_limit_cover_is_the_same_in_every_order_of_the_calls(
+    api, make_partner, make_staff, order
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 2, 10))
+    for step in order:
+        if step == "grant":  # requested 2027-02-10: effective 2027-01-01 (WT-L2)
+            await granted_limit(api, key, staff, policy_id, "1", "5000.00", term_days=60)
+        elif step == "sales":
+            declared = await declare_sales(
+                api,
+                key,
+                policy_id,
+                "2027-01-01",
+                [
+                    sale("1", "A", "2027-01-05", "2027-02-15", "3000.00"),
+                    sale("1", "L6", "2027-01-08", "2027-04-20", "2500.00"),
+                    sale("1", "B", "2027-01-28", "2027-04-25", "3000.00"),
+                ],
+            )
+            assert declared["userErrors"] == []
+        else:
+            collected = await declare_collections(
+                api,
+                key,
+                policy_id,
+                "2027-02-01",
+                [{"buyer": buyer("1"), "amount": eur("1000.00"), "receivedOn": "2027-02-05"}],
+            )
+            assert collected["userErrors"] == []
+    seen = await exposure(api, key, policy_id, "1")
+    got = {
+        c["invoiceNumber"]: ((c["exclusion"] or {}).get("rule"), c["collected"]["amount"])
+        for c in seen["credits"]
+    }
+    # A (due first) took the 1,000.00; L6 (WT-L6) uses 2,500.00 of the limit: A 2,000.00
+    # + L6 2,500.00 leave 500.00 of the 5,000.00 for B.
+    assert got == {"A": (None, "1000.00"), "L6": ("WT-L6", "0.00"), "B": (None, "0.00")}
+    assert (seen["exposure"], seen["insured"]) == ({"amount": "7500.00"}, {"amount": "2500.00"})
+
+
+async def test_wt_l4_l8_a_reduction_keeps_earlier_sales_under_the_earlier_version(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 1, 20))
+    limit = await granted_limit(api, key, staff, policy_id, "2", "10000.00")
+    await advance(api, key, clock_id, date(2027, 1, 25))
+    await declare_sales(
+        api, key, policy_id, "2027-01-01", [sale("2", "J", "2027-01-31", "2027-03-31", "8000.00")]
+    )
+    await advance(api, key, clock_id, date(2027, 2, 1))
+    reduced = await call(
+        api,
+        DECIDE_LIMIT,
+        {"input": {"limitId": limit["id"], "decision": "REDUCE", "amount": eur("5000.00")}},
+        staff,
+    )
+    assert reduced["userErrors"] == []
+    await advance(api, key, clock_id, date(2027, 3, 5))
+    await declare_sales(
+        api, key, policy_id, "2027-02-01", [sale("2", "F", "2027-02-01", "2027-04-01", "1000.00")]
+    )
+    seen = await exposure(api, key, policy_id, "2", "2027-03-05")
+    # J keeps the 10,000.00 version (sold before the communication, WT-L4): all 8,000.00
+    # insured. F, sold on the day of it, falls under the 5,000.00 version, whose balance
+    # the 8,000.00 still unpaid under the earlier one uses up (WT-L8): nothing insured.
+    assert (seen["limit"]["amount"], seen["insured"], seen["uninsured"]) == (
+        {"amount": "5000.00"},
+        {"amount": "8000.00"},
+        {"amount": "1000.00"},
+    )
+
+
+async def test_wt_n2_collections_declared_on_the_29th_in_time_on_the_30th_late(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    line = [{"buyer": buyer("1"), "amount": eur("10.00"), "receivedOn": "2027-03-15"}]
+    await advance(api, key, clock_id, date(2027, 4, 29))
+    on_29th = await declare_collections(api, key, policy_id, "2027-03-01", line)
+    await advance(api, key, clock_id, date(2027, 4, 30))
+    on_30th = await declare_collections(api, key, policy_id, "2027-03-01", line)
+    assert (on_29th["declaration"]["late"], on_30th["declaration"]["late"]) == (False, True)
