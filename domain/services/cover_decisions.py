@@ -11,12 +11,14 @@ the others come from their own facts and stay.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from domain.rules.wt import claims as claim_rules
 from domain.rules.wt import cover as cover_rules
+from domain.rules.wt import exposure as exposure_rules
 from domain.rules.wt import limits as limit_rules
 from domain.rules.wt.terms import Credit
 from domain.services import cover_events, policies, policy_events, policy_sweep
@@ -201,3 +203,31 @@ async def firm_order_claim_terms(
         Decimal("0.00"),
     )
     return loss, limit_rules.firm_order_cap_left(cancelled.firm_orders_cap, used)
+
+
+async def claim_limit_amount(
+    policy_id: str,
+    buyer_key: str,
+    credits_at_notice: list[Credit],
+    counted: list[str],
+    limit_amount: Decimal,
+) -> Decimal:
+    """WT-L5, WT-L8 for a claim: the part of the limit its credits (`counted`, sale ids)
+    had at the notification, once the buyer's other credits ahead of them in due-date
+    order took theirs, uncovered ones included (seed 003 art. 4.4.d), each measured
+    against the version of its sale date (art. 4.4.f). Never above `limit_amount`."""
+    rows = await CreditLimit.filter(
+        policy_id=policy_id, buyer_key=buyer_key, status__in=GRANTED_VERSIONS
+    ).order_by("effective_from", "created_at")
+    versions = [version_of(r) for r in rows if r.effective_from is not None]
+    amounts: dict[str, Decimal] = {}
+    for credit in credits_at_notice:
+        own = cover_rules.version_on(versions, credit.issue_date)
+        if own is not None:
+            amounts[credit.id] = own.amount
+    # The claim's own credits are in cover whatever their stored exclusion says.
+    wanted = set(counted)
+    credits = [replace(c, excluded_by=None) if c.id in wanted else c for c in credits_at_notice]
+    inside, _ = exposure_rules.fill_limit(credits, limit_amount, amounts)
+    room = sum((inside.get(i, Decimal("0.00")) for i in counted), Decimal("0.00"))
+    return min(room, limit_amount)

@@ -329,7 +329,12 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         insured_unpaid=insured_unpaid,
         collections_up_to_payment=collections_since,
         coverage_percent=terms.coverage_percent if terms else policy.coverage_percent,
-        limit_amount=terms.amount if terms else Decimal("0.00"),
+        # WT-L5, WT-L8: what the buyer's other credits (uncovered ones too) left of it.
+        limit_amount=await cover_decisions.claim_limit_amount(
+            policy.id, claim.buyer_key, credits_at_notice, counted, terms.amount
+        )
+        if terms
+        else Decimal("0.00"),
         period_indemnities_paid=sum(
             (c.indemnity_amount or Decimal("0.00") for c in paid_before), Decimal("0.00")
         ),

@@ -591,15 +591,17 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
 
     premium_total = MINIMUM_PREMIUM + c3_premium + c2_premium + c1_premium
     premium_unpaid = c3_premium + c1_premium
+    limit_room = limit_amount - jan["C0"][2] - jan["C3"][2]
 
     def expected(collected: Decimal) -> list[tuple[str, str, str]]:
         """WT-C6 then WT-P2 by hand: the unpaid credit C1 (15,000.00, above the limit)
-        less collections, at 85%, capped at 85% of the 10,000.00 limit, reduced by the
-        unpaid share of the period's premium."""
+        less collections, at 85%, capped at 85% of what the limit has left for it: C0
+        and C3, uncovered (WT-C1) but unpaid and due before it, use 3,000.00 of the
+        10,000.00 (WT-L5); reduced by the unpaid share of the period's premium."""
         unpaid = jan["C1"][2]
         loss = unpaid - collected
         covered = cents(loss * coverage / 100)
-        capped = min(covered, cents(limit_amount * coverage / 100))
+        capped = min(covered, cents(limit_room * coverage / 100))
         reduction = cents(capped * premium_unpaid / premium_total)
         indemnity = capped - reduction
         return [
@@ -607,7 +609,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
             ("Less collections up to payment", money(-collected), "WT-C6"),
             ("Indemnifiable loss", money(loss), "WT-C6"),
             ("Coverage 85%", money(covered), "WT-C6"),
-            ("Capped at 85% of the credit limit (10000.00)", money(capped), "WT-C6"),
+            ("Capped at 85% of the credit limit (7000.00)", money(capped), "WT-C6"),
             (
                 f"Less unpaid premium ({money(premium_unpaid)} of {money(premium_total)} "
                 "for the period)",
@@ -624,8 +626,8 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
 
     reviewed = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
     assert indemnity_lines(reviewed) == expected(Decimal("0.00"))
-    # 12,750.00 capped at 8,500.00; less 8,500.00 x 48.00 / 164.00 = 2,487.80.
-    assert reviewed["indemnity"]["amount"] == {"amount": "6012.20"}
+    # 12,750.00 capped at 5,950.00; less 5,950.00 x 48.00 / 164.00 = 1,741.46.
+    assert reviewed["indemnity"]["amount"] == {"amount": "4208.54"}
 
     # Collections before payment (WT-C6): 2,000.00 of C1 lowers the loss to 13,000.00,
     # still above the limit, so the cap keeps the indemnity; C2 is paid in full.
@@ -655,7 +657,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     assert "policy_claim.calculate_indemnity" in await jobs.run_all()
     recalculated = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
     assert indemnity_lines(recalculated) == expected(Decimal("2000.00"))
-    assert recalculated["indemnity"]["amount"] == {"amount": "6012.20"}
+    assert recalculated["indemnity"]["amount"] == {"amount": "4208.54"}
 
     early_recovery = await call(
         api,
@@ -698,7 +700,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     assert (paid["status"], paid["paidOn"], paid["indemnity"]["amount"]) == (
         "PAID",
         "2027-11-28",
-        {"amount": "6012.20"},
+        {"amount": "4208.54"},
     )
     deadlines = (await call(api, DEADLINES, {"id": policy_id}, key))["deadlines"]
     assert [
