@@ -331,3 +331,33 @@ def test_wt_n2_allocation_conserves_money_and_respects_outstanding(
     # Something is left over only when every credit is fully paid.
     if result.unallocated > 0:
         assert all(result.per_credit[c.id] == c.outstanding for c in credits)
+
+
+@given(credits=credits_strategy(), limit_amount=cents)
+def test_wt_l5_every_credit_uses_the_limit_and_only_covered_ones_are_insured(
+    credits: list[Credit], limit_amount: Decimal
+):
+    inside, insured = fill_limit(credits, limit_amount)
+    unpaid = sum((c.outstanding for c in credits), D(0))
+    # The limit is used up to min(limit, exposure), uncovered credits included.
+    assert sum(inside.values(), D(0)) == min(limit_amount, unpaid)
+    for c in credits:
+        assert D(0) <= insured[c.id] <= inside[c.id] <= c.outstanding
+        assert insured[c.id] == (inside[c.id] if c.excluded_by is None else D(0))
+    # The same credits in any order fill the limit the same way.
+    assert fill_limit(list(reversed(credits)), limit_amount) == (inside, insured)
+
+
+@given(credits=credits_strategy(), limit_amount=cents, extra=cents)
+def test_wt_l5_a_collection_never_lowers_what_the_other_credits_have_inside(
+    credits: list[Credit], limit_amount: Decimal, extra: Decimal
+):
+    if not credits:
+        return
+    first = credits[0]
+    more = min(first.collected + extra, first.amount)
+    paid = [Credit(**{**first.__dict__, "collected": more}), *credits[1:]]
+    before, _ = fill_limit(credits, limit_amount)
+    after, _ = fill_limit(paid, limit_amount)
+    for c in credits[1:]:
+        assert after[c.id] >= before[c.id]
