@@ -132,11 +132,23 @@ async def _decide_request(
     if overdue is not None:
         raise DomainError(overdue.rule, overdue.message, ("input", "limitId"))
     # WT-L2: never before the policy's effective date (WT-P1: its minimum premium paid);
-    # until then, its period start (moved on at activation, policies.activate_limits).
+    # until then, its period start (moved at activation, policies._limits_from_effective_date).
     effective_from = limit_rules.limit_effective_from(
         row.requested_on, policies.covered_from(policy) or policy.period_start
     )
     previous = await buyer_credits.current_limit(policy.id, row.buyer_key)
+    granted = round_cents(amount)
+    history = await buyer_credits.limit_versions(policy.id, row.buyer_key)
+    if (previous is None and history) or (
+        previous is not None and previous.amount is not None and granted <= previous.amount
+    ):
+        # WT-L2 backdates only a buyer never classified before and an increase; a new
+        # limit after a cancellation, or a lower one, takes effect from its
+        # communication (WT-L4), never before the last version ended.
+        last_end = max((v.ends_on for v in history if v.ends_on is not None), default=None)
+        effective_from = max(now.date(), policies.covered_from(policy) or policy.period_start)
+        if last_end is not None:
+            effective_from = max(effective_from, last_end + timedelta(days=1))
     if previous is not None:
         # WT-L2 for an increase too: the old version ends the day before the new one.
         ends = max(effective_from - timedelta(days=1), previous.effective_from or effective_from)
@@ -147,7 +159,7 @@ async def _decide_request(
         row,
         "REQUESTED",
         status="GRANTED",
-        amount=round_cents(amount),
+        amount=granted,
         coverage_percent=_coverage(policy, decision),
         rating_group=decision.rating_group,
         effective_from=effective_from,

@@ -478,3 +478,55 @@ async def test_wt_n2_collections_declared_on_the_29th_in_time_on_the_30th_late(
     await advance(api, key, clock_id, date(2027, 4, 30))
     on_30th = await declare_collections(api, key, policy_id, "2027-03-01", line)
     assert (on_29th["declaration"]["late"], on_30th["declaration"]["late"]) == (False, True)
+
+
+async def test_wt_l2_l4_a_limit_granted_after_a_cancellation_is_not_backdated(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 1, 20))
+    first = await granted_limit(api, key, staff, policy_id, "3", "5000.00")
+    await advance(api, key, clock_id, date(2027, 2, 1))
+    await _cancel(api, staff, first["id"])
+    await advance(api, key, clock_id, date(2027, 3, 10))
+    again = await granted_limit(api, key, staff, policy_id, "3", "5000.00")
+    # Not 2027-02-01 (the 1st of the previous month): the buyer was classified before,
+    # and the sales after the cancellation stay out.
+    assert again["effectiveFrom"] == "2027-03-10"
+    await advance(api, key, clock_id, date(2027, 4, 5))
+    declared = await declare_sales(
+        api,
+        key,
+        policy_id,
+        "2027-03-01",
+        [
+            sale("3", "M9", "2027-03-09", "2027-04-09", "100.00"),
+            sale("3", "M10", "2027-03-10", "2027-04-10", "100.00"),
+        ],
+    )
+    assert cover_of(declared["declaration"]) == {
+        "M9": (False, "WT-L1", False),
+        "M10": (True, None, False),
+    }
+
+
+async def test_wt_l4_a_lower_limit_requested_takes_effect_from_its_grant(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 1, 20))
+    await granted_limit(api, key, staff, policy_id, "4", "5000.00")
+    await advance(api, key, clock_id, date(2027, 3, 10))
+    lower = await granted_limit(api, key, staff, policy_id, "4", "4999.99")
+    assert lower["effectiveFrom"] == "2027-03-10"
+    versions = await versions_of(api, key, policy_id)
+    assert [(v["amount"]["amount"], v["effectiveFrom"], v["endsOn"]) for v in versions] == [
+        ("5000.00", "2027-01-01", "2027-03-09"),
+        ("4999.99", "2027-03-10", None),
+    ]
+    # An increase is backdated (WT-L2): the 1st of the previous month.
+    await advance(api, key, clock_id, date(2027, 4, 2))
+    higher = await granted_limit(api, key, staff, policy_id, "4", "5000.00")
+    assert higher["effectiveFrom"] == "2027-03-01"
