@@ -530,3 +530,40 @@ async def test_wt_l4_a_lower_limit_requested_takes_effect_from_its_grant(
     await advance(api, key, clock_id, date(2027, 4, 2))
     higher = await granted_limit(api, key, staff, policy_id, "4", "5000.00")
     assert higher["effectiveFrom"] == "2027-03-01"
+
+
+L7_ORDERS = list(permutations(("february", "march", "collection")))
+
+
+@pytest.mark.parametrize(("paid_on", "rule"), [("2027-03-04", None), ("2027-03-05", "WT-L7")])
+@pytest.mark.parametrize("order", L7_ORDERS, ids=["-".join(o) for o in L7_ORDERS])
+async def test_wt_l7_cover_of_a_later_sale_is_the_same_in_every_order_of_the_calls(
+    api, make_partner, make_staff, order, paid_on, rule
+):
+    """A (due 2027-02-03) aggravates the risk from 2027-03-05 (due + 30) unless paid in
+    full before; B is sold on 2027-03-06. Whatever the order in which A, B and A's
+    payment are declared, B ends with the same cover."""
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await active_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 1, 20))
+    await granted_limit(api, key, staff, policy_id, "5", "50000.00")
+    await advance(api, key, clock_id, date(2027, 3, 10))
+    for step in order:
+        if step == "february":
+            lines = [sale("5", "A", "2027-02-01", "2027-02-03", "1000.00")]
+            assert (await declare_sales(api, key, policy_id, "2027-02-01", lines))[
+                "userErrors"
+            ] == []
+        elif step == "march":
+            lines = [sale("5", "B", "2027-03-06", "2027-04-05", "1000.00")]
+            assert (await declare_sales(api, key, policy_id, "2027-03-01", lines))[
+                "userErrors"
+            ] == []
+        else:
+            paid = [{"buyer": buyer("5"), "amount": eur("1000.00"), "receivedOn": paid_on}]
+            month = paid_on[:8] + "01"
+            assert (await declare_collections(api, key, policy_id, month, paid))[
+                "userErrors"
+            ] == []
+    seen = credits_of(await exposure(api, key, policy_id, "5"))
+    assert seen == {"A": (True, None, False), "B": (rule is None, rule, False)}
