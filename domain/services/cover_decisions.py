@@ -91,7 +91,7 @@ def decide(
     policy: Policy,
     row: dict[str, Any],
     versions: list[cover_rules.LimitVersion],
-    credits: list[Credit],
+    credits: cover_rules.BuyerHistory,
 ) -> cover_rules.CoverDecision:
     """The cover decision for one stored (or about to be stored) sale row."""
     facts = cover_rules.SaleFacts(
@@ -117,7 +117,7 @@ async def redecide_buyer(policy: Policy, buyer_key: str, now: datetime) -> list[
     if not rows:
         return []
     versions = (await versions_for(policy.id, [buyer_key])).get(buyer_key, [])
-    credits = [credit_of_row(r) for r in rows]
+    credits = cover_rules.buyer_history([credit_of_row(r) for r in rows])
     changes: list[dict[str, Any]] = []
     covered_now: list[dict[str, Any]] = []
     excluded_now: list[str] = []

@@ -310,8 +310,10 @@ async def declare_sales(
             rows = [_sale_row(line, amount) for line, _, amount in items]
             # The cover of each credit from the buyer's whole state (cover.decide_cover);
             # the buyer's earlier credits are decided again below, once all are in.
-            credits = [c for c, _ in earlier_of.get(buyer_key, [])]
-            credits += [cover_decisions.credit_of_row(r) for r in rows]
+            credits = cover_rules.buyer_history(
+                [c for c, _ in earlier_of.get(buyer_key, [])]
+                + [cover_decisions.credit_of_row(r) for r in rows]
+            )
             for (line, rate, amount), row in zip(items, rows, strict=True):
                 decision = cover_decisions.decide(policy, row, versions, credits)
                 term_days = (line.due_date - line.issue_date).days

@@ -562,8 +562,6 @@ async def test_wt_l7_cover_of_a_later_sale_is_the_same_in_every_order_of_the_cal
         else:
             paid = [{"buyer": buyer("5"), "amount": eur("1000.00"), "receivedOn": paid_on}]
             month = paid_on[:8] + "01"
-            assert (await declare_collections(api, key, policy_id, month, paid))[
-                "userErrors"
-            ] == []
+            assert (await declare_collections(api, key, policy_id, month, paid))["userErrors"] == []
     seen = credits_of(await exposure(api, key, policy_id, "5"))
     assert seen == {"A": (True, None, False), "B": (rule is None, rule, False)}

@@ -60,6 +60,19 @@ class CoverDecision:
     firm_order: bool = False
 
 
+@dataclass(frozen=True)
+class BuyerHistory:
+    """A buyer's credits as the decision reads them, with the one WT-L7 would cite
+    (`limits.aggravating_credit`), computed once for all the buyer's decisions."""
+
+    credits: tuple[Credit, ...]
+    aggravating: Credit | None
+
+
+def buyer_history(credits: Sequence[Credit]) -> BuyerHistory:
+    return BuyerHistory(tuple(credits), limit_rules.aggravating_credit(credits))
+
+
 def version_on(versions: Sequence[LimitVersion], day: date) -> LimitVersion | None:
     """WT-L1: the version in force on `day` (effective on or before it, not ended before
     it); the latest such when several overlap."""
@@ -83,20 +96,24 @@ def decide_cover(
     versions: Sequence[LimitVersion],
     policy_effective_on: date | None,
     period_end: date,
-    buyer_credits: Sequence[Credit],
+    buyer_credits: Sequence[Credit] | BuyerHistory,
 ) -> CoverDecision:
     """The first rule that keeps `sale` out of cover, in this order: WT-P1 (sold before
     the policy's effective date or after its period), WT-L1 (no limit version in force
     on the cover date) or WT-L4 (a firm order after a total cancellation that does not
     meet its conditions), WT-L6 (payment term), WT-L7 (aggravated risk, judged on the
-    buyer's other credits, `buyer_credits`; the sale itself may be among them)."""
+    buyer's credits, `buyer_credits`, best given once as a `BuyerHistory`). The sale
+    itself may be among them: a credit neither aggravates nor is overdue on its own
+    sale date (its due date is not before it)."""
+    history = (
+        buyer_credits if isinstance(buyer_credits, BuyerHistory) else buyer_history(buyer_credits)
+    )
     credit = sale.credit
     day = credit.issue_date
     if policy_effective_on is None or day < policy_effective_on:
         return CoverDecision("WT-P1", "Sold before the policy took effect.", None)
     if day > period_end:
         return CoverDecision("WT-P1", "Sold after the policy period.", None)
-    others = [c for c in buyer_credits if c.id != credit.id]
     in_force = version_on(versions, day)
     firm = False
     if in_force is None:
@@ -112,7 +129,7 @@ def decide_cover(
             cancelled.firm_orders_until,
             cancelled.firm_order_bars,
             sale.firm_order_signed_on,
-            others,
+            history.credits,
         )
         if refusal is not None:
             return CoverDecision(refusal.rule, refusal.message, cancelled.id)
@@ -120,7 +137,7 @@ def decide_cover(
     term = limit_rules.check_payment_term(day, credit.due_date, in_force.max_payment_term_days)
     if term is not None:
         return CoverDecision(term.rule, term.message, in_force.id, firm)
-    worst = limit_rules.aggravating_credit(others)
+    worst = history.aggravating
     aggravated = limit_rules.aggravated_risk(day, [worst] if worst else [])
     if aggravated is not None:
         return CoverDecision(aggravated.rule, aggravated.message, in_force.id, firm)
