@@ -27,7 +27,8 @@ from domain.store.policy_models import CreditLimit, Policy, PolicyClaim, PolicyD
 #: Limit versions that may cover a sale on some day.
 GRANTED_VERSIONS = ("GRANTED", "REDUCED", "CANCELLED", "SUPERSEDED")
 
-_COLUMNS = (
+#: The Sale columns a decision reads (and `apply_decisions` compares).
+ROW_COLUMNS = (
     "id",
     "invoice_number",
     "issue_date",
@@ -105,26 +106,39 @@ def decide(
 
 
 async def redecide_buyer(policy: Policy, buyer_key: str, now: datetime) -> list[str]:
-    """Take the cover of every credit of the buyer again (see the module docstring) and
-    store what changed, with its WT-C1 notification deadline opened or voided and a
-    `sales.cover_changed` event. Call inside the transaction of the change. Returns the
-    invoice numbers whose cover changed."""
+    """Take the cover of every credit of the buyer again (see the module docstring).
+    Call inside the transaction of the change. Returns the invoice numbers whose cover
+    changed."""
     rows = (
         await Sale.filter(policy_id=policy.id, buyer_key=buyer_key)
         .order_by("issue_date", "id")
-        .values(*_COLUMNS)
+        .values(*ROW_COLUMNS)
     )
     if not rows:
         return []
     versions = (await versions_for(policy.id, [buyer_key])).get(buyer_key, [])
-    credits = cover_rules.buyer_history([credit_of_row(r) for r in rows])
+    history = cover_rules.buyer_history([credit_of_row(r) for r in rows])
+    return await apply_decisions(policy, buyer_key, rows, versions, history, now)
+
+
+async def apply_decisions(
+    policy: Policy,
+    buyer_key: str,
+    rows: list[dict[str, Any]],
+    versions: list[cover_rules.LimitVersion],
+    history: cover_rules.BuyerHistory,
+    now: datetime,
+) -> list[str]:
+    """Decide the stored `rows` (ROW_COLUMNS) against the buyer's whole `history` and
+    store what changed, with its WT-C1 notification deadline opened or voided and a
+    `sales.cover_changed` event. Returns the invoice numbers whose cover changed."""
     changes: list[dict[str, Any]] = []
     covered_now: list[dict[str, Any]] = []
     excluded_now: list[str] = []
     for row in rows:
         if row["excluded_by"] not in (None, *cover_rules.DECIDED_HERE):
             continue
-        decision = decide(policy, row, versions, credits)
+        decision = decide(policy, row, versions, history)
         if (decision.rule, decision.firm_order) == (row["excluded_by"], row["firm_order"]) and (
             decision.rule is None or decision.reason == row["exclusion_reason"]
         ):

@@ -18,7 +18,6 @@ from tortoise.transactions import in_transaction
 from domain.rules.wt import cover as cover_rules
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
-from domain.rules.wt.terms import Credit
 from domain.services import (
     buyer_credits,
     cover_decisions,
@@ -187,42 +186,18 @@ def _check_sale_lines(policy: Policy, month: date, lines: list[SaleLine]) -> Non
         raise InvalidInput(problems)
 
 
-async def _credits_of(policy_id: str, buyers: list[str]) -> dict[str, list[tuple[Credit, bool]]]:
-    """The buyers' declared credits (with their firm-order flag and invoice number as the
-    credit id's companion), read as plain values: no model objects for 100,000 rows."""
-    found: dict[str, list[tuple[Credit, bool]]] = defaultdict(list)
+async def _rows_of(policy_id: str, buyers: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The buyers' declared credits as plain rows (`cover_decisions.ROW_COLUMNS`), in one
+    query: no model objects for 100,000 rows."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = (
         await Sale.filter(policy_id=policy_id, buyer_key__in=buyers)
-        .order_by("due_date", "issue_date", "id")
-        .values(*_CREDIT_COLUMNS)
+        .order_by("issue_date", "id")
+        .values("buyer_key", *cover_decisions.ROW_COLUMNS)
     )
     for row in rows:
-        credit = Credit(
-            id=row["invoice_number"],
-            issue_date=row["issue_date"],
-            due_date=row["due_date"],
-            amount=row["policy_amount"],
-            collected=row["collected"],
-            paid_in_full_on=row["paid_in_full_on"],
-            extended_due_date=row["extended_due_date"],
-            excluded_by=row["excluded_by"],
-        )
-        found[row["buyer_key"]].append((credit, row["firm_order"]))
+        found[row["buyer_key"]].append(row)
     return found
-
-
-_CREDIT_COLUMNS = (
-    "buyer_key",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "policy_amount",
-    "collected",
-    "paid_in_full_on",
-    "extended_due_date",
-    "excluded_by",
-    "firm_order",
-)
 
 
 def _sale_row(line: SaleLine, policy_amount: Decimal) -> dict[str, Any]:
@@ -243,11 +218,11 @@ def _sale_row(line: SaleLine, policy_amount: Decimal) -> dict[str, Any]:
 
 def _refuse_duplicates(
     by_buyer: dict[str, list[tuple[SaleLine, Decimal, Decimal]]],
-    earlier_of: dict[str, list[tuple[Credit, bool]]],
+    earlier_of: dict[str, list[dict[str, Any]]],
 ) -> None:
     taken: list[str] = []
     for buyer_key, items in by_buyer.items():
-        numbers = {credit.id for credit, _ in earlier_of.get(buyer_key, [])}
+        numbers = {row["invoice_number"] for row in earlier_of.get(buyer_key, [])}
         taken += [
             f"{buyer_key} {line.invoice_number}"
             for line, _, _ in items
@@ -302,18 +277,24 @@ async def declare_sales(
         # buyers of the call, and the rows go in with one bulk INSERT.
         buyers = list(by_buyer)
         versions_of = await cover_decisions.versions_for(policy.id, buyers)
-        earlier_of = await _credits_of(policy.id, buyers)
+        earlier_of = await _rows_of(policy.id, buyers)
         _refuse_duplicates(by_buyer, earlier_of)
         fresh: list[Sale] = []
+        changed = False
         for buyer_key, items in by_buyer.items():
             versions = versions_of.get(buyer_key, [])
             rows = [_sale_row(line, amount) for line, _, amount in items]
             # The cover of each credit from the buyer's whole state (cover.decide_cover);
             # the buyer's earlier credits are decided again below, once all are in.
+            earlier = earlier_of.get(buyer_key, [])
             credits = cover_rules.buyer_history(
-                [c for c, _ in earlier_of.get(buyer_key, [])]
-                + [cover_decisions.credit_of_row(r) for r in rows]
+                [cover_decisions.credit_of_row(r) for r in (*earlier, *rows)]
             )
+            # The buyer's earlier credits, decided again with the new ones (WT-L7, WT-L4).
+            redecided = await cover_decisions.apply_decisions(
+                policy, buyer_key, earlier, versions, credits, now
+            )
+            changed = changed or bool(redecided)
             for (line, rate, amount), row in zip(items, rows, strict=True):
                 decision = cover_decisions.decide(policy, row, versions, credits)
                 term_days = (line.due_date - line.issue_date).days
@@ -347,8 +328,7 @@ async def declare_sales(
         collecting = await _buyers_with_collections(policy.id, buyers)
         for buyer_key in collecting:
             await buyer_credits.apply_collections(policy.id, buyer_key)
-        changed = False
-        for buyer_key in buyers:
+        for buyer_key in collecting:  # payment dates changed (WT-L7, WT-L4)
             changed = bool(await cover_decisions.redecide_buyer(policy, buyer_key, now)) or changed
         if declaration.late:
             for buyer_key in buyers:
