@@ -283,9 +283,9 @@ async def declare_sales(
         changed = False
         for buyer_key, items in by_buyer.items():
             versions = versions_of.get(buyer_key, [])
+            items = sorted(items, key=lambda i: (i[0].issue_date, i[0].invoice_number))
             rows = [_sale_row(line, amount) for line, _, amount in items]
-            # The cover of each credit from the buyer's whole state (cover.decide_cover);
-            # the buyer's earlier credits are decided again below, once all are in.
+            # The cover of each credit from the buyer's whole state (cover.decide_cover).
             earlier = earlier_of.get(buyer_key, [])
             credits = cover_rules.buyer_history(
                 [cover_decisions.credit_of_row(r) for r in (*earlier, *rows)]
