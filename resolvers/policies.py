@@ -329,6 +329,7 @@ async def create_policy(info: Info, input: t.CreatePolicyInput) -> t.PolicyPaylo
             period_end=input.period_end,
             **{name: getattr(terms, name) for name in policy_terms.FIELD_OF},
             test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+            partner_id=str(input.partner_id) if input.partner_id else None,
         )
         row = await policies.create_policy(info.context.principal, draft, info.context.now)
         return {"policy": await policy_out(row)}

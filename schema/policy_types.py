@@ -263,6 +263,11 @@ class CreatePolicyInput:
     waiting_period_days: int | None = _insurer_term()
     max_extension_amount: MoneyInput | None = _insurer_term()
     test_clock_id: strawberry.ID | None = None
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Staff only: the partner the policy is for; staff may then set the "
+        "terms at once.",
+    )
 
 
 @strawberry.input(

@@ -6,7 +6,7 @@ Every "now" is the policy's test clock time when it has one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from domain.services.clocks import clock_for_request
 from domain.services.errors import DomainError, InvalidInput, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
+from domain.store.models import Partner, TestClock
 from domain.store.policy_models import CreditLimit, Policy, PremiumInvoice, Sale
 
 PENDING_PREMIUM, ACTIVE = "PENDING_PREMIUM", "ACTIVE"
@@ -32,8 +33,9 @@ MAX_PERIOD_MONTHS = 12
 
 @dataclass(frozen=True)
 class PolicyDraft:
-    """A partner's request for a policy. The term fields are kept for compatibility: a
-    partner that sets one is refused (policy_terms.TERMS_SET_BY_INSURER)."""
+    """A request for a policy. The term fields are kept for compatibility: a partner
+    that sets one is refused (policy_terms.TERMS_SET_BY_INSURER); staff creating a
+    policy for a partner may set them."""
 
     insured: dict[str, Any]
     currency: str
@@ -47,6 +49,8 @@ class PolicyDraft:
     waiting_period_days: int | None = None
     max_extension_amount: Decimal | None = None
     test_clock_id: str | None = None
+    #: Staff only: the partner the policy is for (a partner key creates its own).
+    partner_id: str | None = None
 
 
 def terms_of(policy: Policy) -> PolicyTerms:
@@ -122,21 +126,37 @@ async def create_policy(principal: Principal, draft: PolicyDraft, real_now: date
     with it, and one DECLARATION deadline per month of the period (WT-N1)."""
     from domain.services import policy_terms
 
-    if principal.partner_id is None:
-        raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
-    policy_terms.refuse_partner_terms(
-        policy_terms.PolicyTermsChange(
-            **{name: getattr(draft, name) for name in policy_terms.FIELD_OF}
-        )
+    given = policy_terms.PolicyTermsChange(
+        **{name: getattr(draft, name) for name in policy_terms.FIELD_OF}
     )
-    _check_draft(draft)
-    terms = policy_terms.row_values(policy_terms.DEFAULT_TERMS)
-    clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
+    if principal.is_staff:
+        # Staff may create a policy for a partner, with its terms at once.
+        partner_id = await _partner_for_staff(draft.partner_id)
+        merged = replace(
+            policy_terms.DEFAULT_TERMS,
+            **{n: getattr(given, n) for n in policy_terms.given_terms(given)},
+        )
+        policy_terms.check_terms(merged)
+        _check_draft(draft)
+        terms = policy_terms.row_values(merged)
+        clock = await _partner_clock(partner_id, draft.test_clock_id)
+    else:
+        if principal.partner_id is None:
+            raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
+        if draft.partner_id is not None and draft.partner_id != principal.partner_id:
+            raise DomainError(
+                "FORBIDDEN", "Only staff create policies for a partner.", ("input", "partnerId")
+            )
+        policy_terms.refuse_partner_terms(given)
+        _check_draft(draft)
+        partner_id = principal.partner_id
+        terms = policy_terms.row_values(policy_terms.DEFAULT_TERMS)
+        clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
     now = clock.frozen_time if clock else real_now
     async with in_transaction():
         policy = await Policy.create(
             id=new_id("pol"),
-            partner_id=principal.partner_id,
+            partner_id=partner_id,
             insured=draft.insured,
             currency=draft.currency,
             period_start=draft.period_start,
@@ -160,6 +180,26 @@ async def create_policy(principal: Principal, draft: PolicyDraft, real_now: date
             policy, "policy.created", actor=actor_of(principal), now=now, webhook=False
         )
     return policy
+
+
+async def _partner_for_staff(partner_id: str | None) -> str:
+    if partner_id is None:
+        raise DomainError(
+            "INVALID_INPUT", "Staff name the partner the policy is for.", ("input", "partnerId")
+        )
+    if not await Partner.filter(id=partner_id).exists():
+        raise not_found("partner", partner_id, ("input", "partnerId"))
+    return partner_id
+
+
+async def _partner_clock(partner_id: str, clock_id: str | None) -> TestClock | None:
+    """A staff-created policy runs on one of that partner's test clocks, if given."""
+    if clock_id is None:
+        return None
+    clock = await TestClock.filter(id=clock_id, partner_id=partner_id).first()
+    if clock is None:
+        raise not_found("test clock", clock_id, ("input", "testClockId"))
+    return clock
 
 
 def months_of(policy: Policy) -> list[date]:

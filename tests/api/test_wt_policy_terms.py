@@ -147,3 +147,50 @@ async def test_staff_terms_out_of_bounds_are_refused_with_their_field(
         ("input", "coveragePercent"),
         ("input", "waitingPeriodDays"),
     ]
+
+
+async def _partner_id(key: str) -> str:
+    from domain.services.principals import authenticate
+
+    principal = await authenticate(key)
+    assert principal is not None and principal.partner_id is not None
+    return str(principal.partner_id)
+
+
+async def test_staff_may_create_a_policy_for_a_partner_with_its_terms(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    partner_id = await _partner_id(key)
+    created = await call(
+        api,
+        CREATE_POLICY,
+        {"input": policy_input(partnerId=partner_id, coveragePercent="80", waitingPeriodDays=90)},
+        staff,
+    )
+    assert created["userErrors"] == [], created["userErrors"]
+    seen = await call(api, TERMS_QUERY, {"id": created["policy"]["id"]}, key)
+    assert (seen["coveragePercent"], seen["waitingPeriodDays"], seen["minimumPremium"]) == (
+        "80.00",
+        90,
+        {"amount": "1000.00"},
+    )
+
+
+async def test_staff_name_an_existing_partner_and_partners_only_their_own(
+    api, make_partner, make_staff
+):
+    key, other, staff = await make_partner(), await make_partner(), await make_staff()
+    unnamed = await call(api, CREATE_POLICY, {"input": policy_input()}, staff)
+    unknown = await call(api, CREATE_POLICY, {"input": policy_input(partnerId="prt_x")}, staff)
+    foreign = await call(
+        api, CREATE_POLICY, {"input": policy_input(partnerId=await _partner_id(other))}, key
+    )
+    assert [
+        (r["userErrors"][0]["code"], r["userErrors"][0]["field"])
+        for r in (unnamed, unknown, foreign)
+    ] == [
+        ("INVALID_INPUT", ["input", "partnerId"]),
+        ("NOT_FOUND", ["input", "partnerId"]),
+        ("FORBIDDEN", ["input", "partnerId"]),
+    ]
