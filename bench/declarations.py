@@ -29,7 +29,7 @@ BATCH = 10_000
 
 async def setup(buyers: int) -> tuple[object, object, str]:
     from domain.rules.wt.terms import PremiumRate
-    from domain.services import credit_limits, policies
+    from domain.services import credit_limits, policies, policy_terms
     from domain.services.principals import authenticate, create_partner, create_staff
     from domain.store.policy_models import PremiumInvoice
 
@@ -52,6 +52,14 @@ async def setup(buyers: int) -> tuple[object, object, str]:
             currency="EUR",
             period_start=date(2027, 1, 1),
             period_end=date(2027, 12, 31),
+        ),
+        now,
+    )
+    # The terms are the insurer's (policy_terms): staff set them.
+    policy = await policy_terms.set_policy_terms(
+        staff,
+        policy.id,
+        policy_terms.PolicyTermsChange(
             minimum_premium=Decimal("1000.00"),
             premium_rates=(PremiumRate(60, Decimal("0.20")), PremiumRate(120, Decimal("0.35"))),
             coverage_percent=Decimal("90"),

@@ -16,6 +16,7 @@ from domain.services import (
     policy_claims,
     policy_declarations,
     policy_extensions,
+    policy_terms,
 )
 from domain.services.errors import DomainError
 from domain.store import policy_models as rows
@@ -144,6 +145,7 @@ def limit_out(row: rows.CreditLimit, currency: str) -> t.CreditLimit:
         firm_orders_cap=money_or_zero(row.firm_orders_cap, currency)
         if row.firm_orders_cap is not None
         else None,
+        firm_order_bars=[t.FirmOrderBar(b) for b in row.firm_order_bars or []],
     )
 
 
@@ -298,35 +300,65 @@ async def policy_claim(info: Info, id: strawberry.ID) -> t.PolicyClaim | None:
 # Mutations
 
 
+def _terms_change(
+    input: t.CreatePolicyInput | t.SetPolicyTermsInput, currency: str
+) -> policy_terms.PolicyTermsChange:
+    for name, money in (
+        ("minimumPremium", input.minimum_premium),
+        ("minimumUnpaidThreshold", input.minimum_unpaid_threshold),
+        ("maxExtensionAmount", input.max_extension_amount),
+    ):
+        if money is not None and money.currency.strip().upper() != currency:
+            raise DomainError(
+                "INVALID_INPUT", f"In the policy currency {currency}.", ("input", name)
+            )
+    return policy_terms.PolicyTermsChange(
+        minimum_premium=input.minimum_premium.amount if input.minimum_premium else None,
+        premium_rates=tuple(
+            RulePremiumRate(r.max_term_days, r.rate_percent) for r in input.premium_rates
+        )
+        if input.premium_rates is not None
+        else None,
+        coverage_percent=input.coverage_percent,
+        max_indemnity_multiple=input.max_indemnity_multiple,
+        minimum_unpaid_threshold=input.minimum_unpaid_threshold.amount
+        if input.minimum_unpaid_threshold
+        else None,
+        waiting_period_days=input.waiting_period_days,
+        max_extension_amount=input.max_extension_amount.amount
+        if input.max_extension_amount
+        else None,
+    )
+
+
 async def create_policy(info: Info, input: t.CreatePolicyInput) -> t.PolicyPayload:
     async def body() -> dict[str, Any]:
         currency = input.currency.strip().upper()
-        for name, money in (
-            ("minimumPremium", input.minimum_premium),
-            ("minimumUnpaidThreshold", input.minimum_unpaid_threshold),
-            ("maxExtensionAmount", input.max_extension_amount),
-        ):
-            if money.currency.strip().upper() != currency:
-                raise DomainError(
-                    "INVALID_INPUT", f"In the policy currency {currency}.", ("input", name)
-                )
+        terms = _terms_change(input, currency)
         draft = policies.PolicyDraft(
             insured=_company_dict(input.insured),
             currency=currency,
             period_start=input.period_start,
             period_end=input.period_end,
-            minimum_premium=input.minimum_premium.amount,
-            premium_rates=tuple(
-                RulePremiumRate(r.max_term_days, r.rate_percent) for r in input.premium_rates
-            ),
-            coverage_percent=input.coverage_percent,
-            max_indemnity_multiple=input.max_indemnity_multiple,
-            minimum_unpaid_threshold=input.minimum_unpaid_threshold.amount,
-            waiting_period_days=input.waiting_period_days,
-            max_extension_amount=input.max_extension_amount.amount,
+            **{name: getattr(terms, name) for name in policy_terms.FIELD_OF},
             test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+            partner_id=str(input.partner_id) if input.partner_id else None,
         )
         row = await policies.create_policy(info.context.principal, draft, info.context.now)
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.PolicyPayload, body)
+
+
+async def set_policy_terms(info: Info, input: t.SetPolicyTermsInput) -> t.PolicyPayload:
+    async def body() -> dict[str, Any]:
+        policy = await policies.staff_policy(info.context.principal, str(input.policy_id))
+        row = await policy_terms.set_policy_terms(
+            info.context.principal,
+            policy.id,
+            _terms_change(input, policy.currency),
+            info.context.now,
+        )
         return {"policy": await policy_out(row)}
 
     return await run_mutation(info, t.PolicyPayload, body)
@@ -395,6 +427,7 @@ async def decide_credit_limit(info: Info, input: t.DecideCreditLimitInput) -> t.
             coverage_percent=input.coverage_percent,
             rating_group=input.rating_group,
             reason=input.reason,
+            firm_order_bars=tuple(b.value for b in input.firm_order_bars or []),
         )
         row = await credit_limits.decide_credit_limit(
             info.context.principal, str(input.limit_id), decision, info.context.now
@@ -416,6 +449,7 @@ async def declare_sales(info: Info, input: t.DeclareSalesInput) -> t.Declaration
                 amount=s.amount.amount,
                 currency=s.amount.currency.strip().upper(),
                 firm_order=s.firm_order,
+                firm_order_signed_on=s.firm_order_signed_on,
             )
             for s in input.sales
         ]

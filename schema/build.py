@@ -253,6 +253,12 @@ class Mutation:
         return await policy_resolvers.create_policy(info, input)
 
     @strawberry.mutation(
+        description="Staff: a policy's underwriting terms, before it takes effect (WT-P1)."
+    )
+    async def set_policy_terms(self, info: Info, input: wt.SetPolicyTermsInput) -> wt.PolicyPayload:
+        return await policy_resolvers.set_policy_terms(info, input)
+
+    @strawberry.mutation(
         description="Staff: premium received (WT-P1: cover starts when the "
         "minimum premium is paid)."
     )

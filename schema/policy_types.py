@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -130,7 +131,12 @@ class CreditLimit(Node):
     ends_on: dt.date | None = strawberry.field(description="Last day of this version.")
     refusal: RuleViolation | None
     firm_orders_until: dt.date | None = strawberry.field(description="WT-L4.")
-    firm_orders_cap: Money | None
+    firm_orders_cap: Money | None = strawberry.field(
+        description="WT-L4: the insurer's maximum indemnity on all the firm orders together."
+    )
+    firm_order_bars: list[FirmOrderBar] = strawberry.field(
+        default_factory=list, description="WT-L4: recorded on the cancellation."
+    )
 
 
 @strawberry.type(description="A declared credit sale and whether it is covered.")
@@ -244,20 +250,53 @@ class PremiumRateInput:
     rate_percent: decimal.Decimal
 
 
-@strawberry.input
+_SET_BY_INSURER = (
+    "An underwriting term set by the insurer (setPolicyTerms): sending it answers "
+    "TERMS_SET_BY_INSURER."
+)
+
+
+def _insurer_term() -> Any:
+    return strawberry.field(default=None, deprecation_reason=_SET_BY_INSURER)
+
+
+@strawberry.input(
+    description="A partner asks for a policy; it starts with the product's default terms "
+    "until insurer staff set its own (setPolicyTerms)."
+)
 class CreatePolicyInput:
     insured: CompanyInput
     currency: str
     period_start: dt.date
     period_end: dt.date
-    minimum_premium: MoneyInput
-    premium_rates: list[PremiumRateInput]
-    coverage_percent: decimal.Decimal
-    max_indemnity_multiple: decimal.Decimal
-    minimum_unpaid_threshold: MoneyInput
-    waiting_period_days: int
-    max_extension_amount: MoneyInput
+    minimum_premium: MoneyInput | None = _insurer_term()
+    premium_rates: list[PremiumRateInput] | None = _insurer_term()
+    coverage_percent: decimal.Decimal | None = _insurer_term()
+    max_indemnity_multiple: decimal.Decimal | None = _insurer_term()
+    minimum_unpaid_threshold: MoneyInput | None = _insurer_term()
+    waiting_period_days: int | None = _insurer_term()
+    max_extension_amount: MoneyInput | None = _insurer_term()
     test_clock_id: strawberry.ID | None = None
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Staff only: the partner the policy is for; staff may then set the "
+        "terms at once.",
+    )
+
+
+@strawberry.input(
+    description="Staff: a policy's underwriting terms, before it takes effect (WT-P1). "
+    "Omitted terms stay as they are."
+)
+class SetPolicyTermsInput:
+    policy_id: strawberry.ID
+    minimum_premium: MoneyInput | None = None
+    premium_rates: list[PremiumRateInput] | None = None
+    coverage_percent: decimal.Decimal | None = None
+    max_indemnity_multiple: decimal.Decimal | None = None
+    minimum_unpaid_threshold: MoneyInput | None = None
+    waiting_period_days: int | None = None
+    max_extension_amount: MoneyInput | None = None
 
 
 @strawberry.input(description="A buyer by country and registration number.")
@@ -282,6 +321,16 @@ class CreditLimitDecision(Enum):
     CANCEL = "CANCEL"
 
 
+@strawberry.enum(description="WT-L4: what bars firm orders after a total cancellation.")
+class FirmOrderBar(Enum):
+    FRAUD_ALERT = "FRAUD_ALERT"
+    BUYER_INSOLVENT = "BUYER_INSOLVENT"
+    BUYER_CEASED_TRADING = "BUYER_CEASED_TRADING"
+    GUARANTOR_IN_ARREARS = "GUARANTOR_IN_ARREARS"
+    GUARANTOR_INSOLVENT = "GUARANTOR_INSOLVENT"
+    GUARANTOR_CEASED_TRADING = "GUARANTOR_CEASED_TRADING"
+
+
 @strawberry.input
 class DecideCreditLimitInput:
     limit_id: strawberry.ID
@@ -290,6 +339,12 @@ class DecideCreditLimitInput:
     coverage_percent: decimal.Decimal | None = None
     rating_group: str | None = None
     reason: str | None = None
+    firm_order_bars: list[FirmOrderBar] | None = strawberry.field(
+        default=None,
+        description="WT-L4, on a CANCEL: facts that bar the firm orders (the cancellation "
+        "followed a fraud alert; the buyer or guarantor is insolvent or ceased trading; the "
+        "guarantor is in arrears). The buyer's own arrears are computed from its credits.",
+    )
 
 
 @strawberry.input
@@ -301,6 +356,10 @@ class SaleInput:
     amount: MoneyInput
     firm_order: bool = strawberry.field(
         default=False, description="WT-L4: under a contract signed before a cancellation."
+    )
+    firm_order_signed_on: dt.date | None = strawberry.field(
+        default=None,
+        description="WT-L4: the day that contract was signed (before the cancellation).",
     )
 
 

@@ -142,6 +142,19 @@ async def apply_collections(policy_id: str, buyer_key: str) -> dict[str, Decimal
 
 
 async def exposure_of(policy_id: str, buyer_key: str, on: date) -> exposure_rules.BuyerExposure:
-    limit = await limit_on(policy_id, buyer_key, on)
-    credits = await credits_of(policy_id, buyer_key)
-    return exposure_rules.buyer_exposure(credits, terms_of_limit(limit) if limit else None, on)
+    """WT-L5 on `on`: every credit measured against the limit version of its cover date
+    (WT-L8: what is unpaid under earlier versions reduces the later ones)."""
+    versions = await limit_versions(policy_id, buyer_key)
+    limit = version_on(versions, on)
+    sales = await sales_of(policy_id, buyer_key)
+    amounts: dict[str, Decimal] = {}
+    for sale in sales:
+        own = version_on(versions, sale.issue_date)
+        if own is None and sale.firm_order:  # WT-L4: under the cancelled version
+            own = next((v for v in reversed(versions) if v.status == "CANCELLED"), None)
+        if own is not None and own.amount is not None:
+            amounts[sale.id] = own.amount
+    credits = [credit_of(sale) for sale in sales]
+    return exposure_rules.buyer_exposure(
+        credits, terms_of_limit(limit) if limit else None, on, amounts
+    )

@@ -14,7 +14,14 @@ from tortoise.transactions import in_transaction
 
 from domain.rules.money import round_cents
 from domain.rules.wt import limits as limit_rules
-from domain.services import buyer_credits, buyer_scopes, policies, policy_events, study_fees
+from domain.services import (
+    buyer_credits,
+    buyer_scopes,
+    cover_decisions,
+    policies,
+    policy_events,
+    study_fees,
+)
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -30,6 +37,8 @@ class LimitDecision:
     coverage_percent: Decimal | None = None
     rating_group: str | None = None
     reason: str | None = None
+    #: WT-L4: on a CANCEL, what bars the firm orders (limits.FIRM_ORDER_BARS)
+    firm_order_bars: tuple[str, ...] = ()
 
 
 async def request_credit_limit(
@@ -132,8 +141,24 @@ async def _decide_request(
     overdue = limit_rules.check_no_overdue_credits(credits, row.requested_on)
     if overdue is not None:
         raise DomainError(overdue.rule, overdue.message, ("input", "limitId"))
-    effective_from = limit_rules.limit_effective_from(row.requested_on, policy.period_start)
+    # WT-L2: never before the policy's effective date (WT-P1: its minimum premium paid);
+    # until then, its period start (moved at activation, policies._limits_from_effective_date).
+    effective_from = limit_rules.limit_effective_from(
+        row.requested_on, policies.covered_from(policy) or policy.period_start
+    )
     previous = await buyer_credits.current_limit(policy.id, row.buyer_key)
+    granted = round_cents(amount)
+    history = await buyer_credits.limit_versions(policy.id, row.buyer_key)
+    if (previous is None and history) or (
+        previous is not None and previous.amount is not None and granted <= previous.amount
+    ):
+        # WT-L2 backdates only a buyer never classified before and an increase; a new
+        # limit after a cancellation, or a lower one, takes effect from its
+        # communication (WT-L4), never before the last version ended.
+        last_end = max((v.ends_on for v in history if v.ends_on is not None), default=None)
+        effective_from = max(now.date(), policies.covered_from(policy) or policy.period_start)
+        if last_end is not None:
+            effective_from = max(effective_from, last_end + timedelta(days=1))
     if previous is not None:
         # WT-L2 for an increase too: the old version ends the day before the new one.
         ends = max(effective_from - timedelta(days=1), previous.effective_from or effective_from)
@@ -144,7 +169,7 @@ async def _decide_request(
         row,
         "REQUESTED",
         status="GRANTED",
-        amount=round_cents(amount),
+        amount=granted,
         coverage_percent=_coverage(policy, decision),
         rating_group=decision.rating_group,
         effective_from=effective_from,
@@ -163,14 +188,19 @@ async def _decide_request(
             "rule": "WT-L2",
         },
     )
+    # A grant backdated before sales already declared covers them (WT-L1, WT-L2).
+    await cover_decisions.redecide_buyer(policy, row.buyer_key, now)
     return row
 
 
 async def _change_limit(
     policy: Policy, row: CreditLimit, decision: LimitDecision, now: datetime, actor: str
 ) -> CreditLimit:
-    """WT-L4: effective from the communication (today); firm orders stay covered for 30
-    days at 50% of the unused balance of the version that ends."""
+    """WT-L4: effective from the communication (today), for every sale from then on.
+    Only a total cancellation keeps firm orders covered for 30 days, the indemnity on
+    all of them capped at 50% of the unused balance, unless a bar is recorded (fraud
+    alert, the buyer's or guarantor's insolvency or cessation, the guarantor's arrears).
+    WT-L8: what the buyer still owes under this version reduces the next one."""
     if row.status != "GRANTED" or row.ends_on is not None:
         raise DomainError(
             "INVALID_STATE", f"Limit {row.id} is not the one in force.", ("input", "limitId")
@@ -180,7 +210,16 @@ async def _change_limit(
     assert row.amount is not None
     firm = limit_rules.firm_order_cover(today, row.amount, exposure.exposure)
     ends = today - timedelta(days=1)
+    unknown = set(decision.firm_order_bars) - set(limit_rules.FIRM_ORDER_BARS)
+    if unknown or (decision.firm_order_bars and decision.decision != CANCEL):
+        raise DomainError(
+            "INVALID_INPUT",
+            "Firm-order bars are recorded on a cancellation, among "
+            f"{', '.join(limit_rules.FIRM_ORDER_BARS)}.",
+            ("input", "firmOrderBars"),
+        )
     if decision.decision == CANCEL:
+        bars = sorted(set(decision.firm_order_bars))
         await _cas(
             row,
             "GRANTED",
@@ -188,6 +227,7 @@ async def _change_limit(
             ends_on=ends,
             firm_orders_until=firm.until,
             firm_orders_cap=firm.cap,
+            firm_order_bars=bars,
         )
         await _event(
             policy,
@@ -199,9 +239,11 @@ async def _change_limit(
                 "effectiveOn": today.isoformat(),
                 "firmOrdersUntil": firm.until.isoformat(),
                 "firmOrdersCap": str(firm.cap),
+                "firmOrderBars": bars,
                 "rule": "WT-L4",
             },
         )
+        await cover_decisions.redecide_buyer(policy, row.buyer_key, now)
         return row
     if decision.amount is None or not Decimal(0) < decision.amount < row.amount:
         raise DomainError(
@@ -209,14 +251,8 @@ async def _change_limit(
             f"A reduction is below the current {row.amount} (cancel to remove it).",
             ("input", "amount"),
         )
-    await _cas(
-        row,
-        "GRANTED",
-        status="REDUCED",
-        ends_on=ends,
-        firm_orders_until=firm.until,
-        firm_orders_cap=firm.cap,
-    )
+    # WT-L4: a reduction is no total cancellation: no firm-order window.
+    await _cas(row, "GRANTED", status="REDUCED", ends_on=ends)
     reduced = await CreditLimit.create(
         id=new_id("lim"),
         policy_id=policy.id,
@@ -247,6 +283,7 @@ async def _change_limit(
             "rule": "WT-L4",
         },
     )
+    await cover_decisions.redecide_buyer(policy, row.buyer_key, now)
     return reduced
 
 
@@ -279,7 +316,8 @@ async def credit_limits(policy_id: str) -> list[CreditLimit]:
 def firm_order_window(row: CreditLimit, sale_date: date) -> bool:
     """WT-L4: a firm-order sale made after the version ended, within its 30 days."""
     return (
-        row.ends_on is not None
+        row.status == "CANCELLED"
+        and row.ends_on is not None
         and row.firm_orders_until is not None
         and row.ends_on < sale_date <= row.firm_orders_until
     )

@@ -6,7 +6,7 @@ Every "now" is the policy's test clock time when it has one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from tortoise.transactions import in_transaction
 
-from domain.rules.money import round_cents
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
 from domain.rules.wt.terms import PolicyTerms, PremiumRate
@@ -24,7 +23,8 @@ from domain.services.clocks import clock_for_request
 from domain.services.errors import DomainError, InvalidInput, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
-from domain.store.policy_models import Policy, PremiumInvoice, Sale
+from domain.store.models import Partner, TestClock
+from domain.store.policy_models import CreditLimit, Policy, PremiumInvoice, Sale
 
 PENDING_PREMIUM, ACTIVE = "PENDING_PREMIUM", "ACTIVE"
 #: The longest policy period accepted (one insurance year, renewed by a new policy).
@@ -33,18 +33,24 @@ MAX_PERIOD_MONTHS = 12
 
 @dataclass(frozen=True)
 class PolicyDraft:
+    """A request for a policy. The term fields are kept for compatibility: a partner
+    that sets one is refused (policy_terms.TERMS_SET_BY_INSURER); staff creating a
+    policy for a partner may set them."""
+
     insured: dict[str, Any]
     currency: str
     period_start: date
     period_end: date
-    minimum_premium: Decimal
-    premium_rates: tuple[PremiumRate, ...]
-    coverage_percent: Decimal
-    max_indemnity_multiple: Decimal
-    minimum_unpaid_threshold: Decimal
-    waiting_period_days: int
-    max_extension_amount: Decimal
+    minimum_premium: Decimal | None = None
+    premium_rates: tuple[PremiumRate, ...] | None = None
+    coverage_percent: Decimal | None = None
+    max_indemnity_multiple: Decimal | None = None
+    minimum_unpaid_threshold: Decimal | None = None
+    waiting_period_days: int | None = None
+    max_extension_amount: Decimal | None = None
     test_clock_id: str | None = None
+    #: Staff only: the partner the policy is for (a partner key creates its own).
+    partner_id: str | None = None
 
 
 def terms_of(policy: Policy) -> PolicyTerms:
@@ -104,67 +110,58 @@ def actor_of(principal: Principal) -> str:
 
 def _check_draft(draft: PolicyDraft) -> None:
     problems: list[tuple[str, tuple[str, ...]]] = []
-
-    def bad(message: str, *field: str) -> None:
-        problems.append((message, ("input", *field)))
-
     if draft.period_end <= draft.period_start:
-        bad("The period ends after it starts.", "periodEnd")
+        problems.append(("The period ends after it starts.", ("input", "periodEnd")))
     elif draft.period_end > draft.period_start + relativedelta(months=MAX_PERIOD_MONTHS):
-        bad(f"A policy period is at most {MAX_PERIOD_MONTHS} months.", "periodEnd")
-    for name, value in (
-        ("minimumPremium", draft.minimum_premium),
-        ("maxIndemnityMultiple", draft.max_indemnity_multiple),
-    ):
-        if value <= 0:
-            bad("Must be positive.", name)
-    for name, value in (
-        ("minimumUnpaidThreshold", draft.minimum_unpaid_threshold),
-        ("maxExtensionAmount", draft.max_extension_amount),
-    ):
-        if value < 0:
-            bad("Must not be negative.", name)
-    if not Decimal(0) < draft.coverage_percent <= Decimal(100):
-        bad("A percentage in (0, 100].", "coveragePercent")
-    if draft.waiting_period_days < 0:
-        bad("Must not be negative.", "waitingPeriodDays")
-    if not draft.premium_rates:
-        bad("At least one premium rate.", "premiumRates")
-    for n, rate in enumerate(draft.premium_rates):
-        if rate.max_term_days <= 0 or not Decimal(0) < rate.rate_percent < Decimal(100):
-            bad("Term in days > 0 and a rate in (0, 100).", "premiumRates", str(n))
-    if len({r.max_term_days for r in draft.premium_rates}) != len(draft.premium_rates):
-        bad("One rate per payment term.", "premiumRates")
+        problems.append(
+            (f"A policy period is at most {MAX_PERIOD_MONTHS} months.", ("input", "periodEnd"))
+        )
     if problems:
         raise InvalidInput(problems)
 
 
 async def create_policy(principal: Principal, draft: PolicyDraft, real_now: datetime) -> Policy:
-    """A policy waiting for its minimum premium (WT-P1): the MINIMUM premium invoice is
-    issued with it, and one DECLARATION deadline per month of the period (WT-N1)."""
-    if principal.partner_id is None:
-        raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
-    _check_draft(draft)
-    clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
+    """A policy waiting for its minimum premium (WT-P1), with the product's default
+    terms until staff set its own (policy_terms): the MINIMUM premium invoice is issued
+    with it, and one DECLARATION deadline per month of the period (WT-N1)."""
+    from domain.services import policy_terms
+
+    given = policy_terms.PolicyTermsChange(
+        **{name: getattr(draft, name) for name in policy_terms.FIELD_OF}
+    )
+    if principal.is_staff:
+        # Staff may create a policy for a partner, with its terms at once.
+        partner_id = await _partner_for_staff(draft.partner_id)
+        merged = replace(
+            policy_terms.DEFAULT_TERMS,
+            **{n: getattr(given, n) for n in policy_terms.given_terms(given)},
+        )
+        policy_terms.check_terms(merged)
+        _check_draft(draft)
+        terms = policy_terms.row_values(merged)
+        clock = await _partner_clock(partner_id, draft.test_clock_id)
+    else:
+        if principal.partner_id is None:
+            raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
+        if draft.partner_id is not None and draft.partner_id != principal.partner_id:
+            raise DomainError(
+                "FORBIDDEN", "Only staff create policies for a partner.", ("input", "partnerId")
+            )
+        policy_terms.refuse_partner_terms(given)
+        _check_draft(draft)
+        partner_id = principal.partner_id
+        terms = policy_terms.row_values(policy_terms.DEFAULT_TERMS)
+        clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
     now = clock.frozen_time if clock else real_now
     async with in_transaction():
         policy = await Policy.create(
             id=new_id("pol"),
-            partner_id=principal.partner_id,
+            partner_id=partner_id,
             insured=draft.insured,
             currency=draft.currency,
             period_start=draft.period_start,
             period_end=draft.period_end,
-            minimum_premium=round_cents(draft.minimum_premium),
-            premium_rates=[
-                {"max_term_days": r.max_term_days, "rate_percent": str(r.rate_percent)}
-                for r in sorted(draft.premium_rates, key=lambda r: r.max_term_days)
-            ],
-            coverage_percent=draft.coverage_percent,
-            max_indemnity_multiple=draft.max_indemnity_multiple,
-            minimum_unpaid_threshold=round_cents(draft.minimum_unpaid_threshold),
-            waiting_period_days=draft.waiting_period_days,
-            max_extension_amount=round_cents(draft.max_extension_amount),
+            **terms,
             status=PENDING_PREMIUM,
             test_clock_id=clock.id if clock else None,
             created_at=now,
@@ -183,6 +180,26 @@ async def create_policy(principal: Principal, draft: PolicyDraft, real_now: date
             policy, "policy.created", actor=actor_of(principal), now=now, webhook=False
         )
     return policy
+
+
+async def _partner_for_staff(partner_id: str | None) -> str:
+    if partner_id is None:
+        raise DomainError(
+            "INVALID_INPUT", "Staff name the partner the policy is for.", ("input", "partnerId")
+        )
+    if not await Partner.filter(id=partner_id).exists():
+        raise not_found("partner", partner_id, ("input", "partnerId"))
+    return partner_id
+
+
+async def _partner_clock(partner_id: str, clock_id: str | None) -> TestClock | None:
+    """A staff-created policy runs on one of that partner's test clocks, if given."""
+    if clock_id is None:
+        return None
+    clock = await TestClock.filter(id=clock_id, partner_id=partner_id).first()
+    if clock is None:
+        raise not_found("test clock", clock_id, ("input", "testClockId"))
+    return clock
 
 
 def months_of(policy: Policy) -> list[date]:
@@ -325,12 +342,31 @@ async def record_premium_payment(
                     now=now,
                     data={"activatedOn": paid_on.isoformat(), "rule": "WT-P1"},
                 )
+                await _limits_from_effective_date(policy, now)
     return invoice
 
 
+async def _limits_from_effective_date(policy: Policy, now: datetime) -> None:
+    """WT-L2: no limit takes effect before the policy's effective date (WT-P1), which is
+    then its effective date; the buyers' credits are decided again. Call inside the
+    activating transaction."""
+    from domain.services import cover_decisions
+
+    effective = covered_from(policy)
+    if effective is None:
+        return
+    early = CreditLimit.filter(policy_id=policy.id, effective_from__lt=effective)
+    await early.filter(ends_on__isnull=True).update(effective_from=effective)
+    await early.filter(ends_on__gte=effective).update(effective_from=effective)
+    buyers = await Sale.filter(policy_id=policy.id).distinct().values_list("buyer_key", flat=True)
+    for buyer_key in sorted(str(b) for b in buyers):
+        await cover_decisions.redecide_buyer(policy, buyer_key, now)
+
+
 def covered_from(policy: Policy) -> date | None:
-    """The first day sales are covered: the later of the period start and the day the
-    minimum premium was paid (WT-P1). None while it is unpaid."""
+    """The policy's effective date (WT-P1, WT-L2 "policy start"): the first day sales are
+    covered, the later of the period start and the day the provisional (minimum) premium
+    was paid in full. None while it is unpaid."""
     if policy.activated_on is None:
         return None
     return max(policy.period_start, policy.activated_on)

@@ -23,6 +23,7 @@ from domain.rules.wt.terms import Collection as RuleCollection
 from domain.rules.wt.terms import Credit
 from domain.services import (
     buyer_credits,
+    cover_decisions,
     cover_events,
     document_storage,
     documents,
@@ -311,13 +312,32 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
             Decimal("0.00"),
         )
         collections_since = round_cents(collections_since / sale_rate)
+    # WT-L4: the firm orders' part of the indemnity is held to the cap left.
+    firm_loss, firm_cap_left = await cover_decisions.firm_order_claim_terms(
+        policy.id,
+        claim.buyer_key,
+        claim.id,
+        [s.id for s in counted_sales if s.firm_order],
+        {
+            sid: unpaid_at_notice.get(sid, Decimal("0.00"))
+            - (up_to_now.get(sid, Decimal("0.00")) - at_notice.get(sid, Decimal("0.00")))
+            for sid in counted
+        },
+    )
     result = claim_rules.wt_indemnity(
+        firm_order_loss=firm_loss if rates is None else round_cents(firm_loss / rates[0]),
+        firm_order_cap_left=firm_cap_left,
         sale_rate=rates[0] if rates else None,
         indemnity_rate=rates[1] if rates else None,
         insured_unpaid=insured_unpaid,
         collections_up_to_payment=collections_since,
         coverage_percent=terms.coverage_percent if terms else policy.coverage_percent,
-        limit_amount=terms.amount if terms else Decimal("0.00"),
+        # WT-L5, WT-L8: what the buyer's other credits (uncovered ones too) left of it.
+        limit_amount=await cover_decisions.claim_limit_amount(
+            policy.id, claim.buyer_key, credits_at_notice, counted, terms.amount
+        )
+        if terms
+        else Decimal("0.00"),
         period_indemnities_paid=sum(
             (c.indemnity_amount or Decimal("0.00") for c in paid_before), Decimal("0.00")
         ),

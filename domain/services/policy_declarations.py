@@ -8,19 +8,19 @@ A declaration is all or nothing: one bad line refuses it and writes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.rules.wt import cover as cover_rules
 from domain.rules.wt import declarations as declaration_rules
-from domain.rules.wt import limits as limit_rules
 from domain.rules.wt import premium as premium_rules
-from domain.rules.wt.terms import Credit
 from domain.services import (
     buyer_credits,
-    credit_limits,
+    cover_decisions,
     policies,
     policy_claims,
     policy_events,
@@ -31,7 +31,6 @@ from domain.services.principals import Principal
 from domain.store.ids import new_id
 from domain.store.policy_models import (
     Collection,
-    CreditLimit,
     Declaration,
     ExchangeRate,
     Policy,
@@ -54,6 +53,8 @@ class SaleLine:
     currency: str
     #: WT-L4: made under a contract signed before a cancellation
     firm_order: bool = False
+    #: WT-L4: the day that contract was signed, when the insured gives it
+    firm_order_signed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,28 @@ def _check_sale_lines(policy: Policy, month: date, lines: list[SaleLine]) -> Non
         raise DomainError(
             "INVALID_INPUT", f"At most {MAX_LINES} sales per call.", ("input", "sales")
         )
+    missing = [
+        (n, name)
+        for n, line in enumerate(lines)
+        for name in declaration_rules.missing_mandatory_data(
+            {
+                "buyer": line.buyer_key.strip(":"),
+                "invoiceNumber": line.invoice_number,
+                "issueDate": line.issue_date,
+                "amount": line.amount,
+                "dueDate": line.due_date,
+            }
+        )
+    ]
+    if missing:
+        # WT-N5: a declaration lacking mandatory data is not priced and covers nothing.
+        n, name = missing[0]
+        raise DomainError(
+            "WT-N5",
+            f"Sale {n} has no {name}: a declaration lacking mandatory data is not priced "
+            "and its credits are not covered.",
+            ("input", "sales", str(n), name),
+        )
     for n, line in enumerate(lines):
         at = ("input", "sales", str(n))
         if _month_of(line.issue_date) != month:
@@ -163,118 +186,43 @@ def _check_sale_lines(policy: Policy, month: date, lines: list[SaleLine]) -> Non
         raise InvalidInput(problems)
 
 
-def _exclusion(
-    policy: Policy,
-    line: SaleLine,
-    versions: list[CreditLimit],
-    earlier: list[Credit],
-    firm_used: dict[str, Decimal],
-    policy_amount: Decimal,
-) -> tuple[str | None, str | None, bool]:
-    """(rule, reason, firm_order) for one sale: the first rule that keeps it out of cover."""
-    covered_from = policies.covered_from(policy)
-    if covered_from is None or line.issue_date < covered_from:
-        return "WT-P1", "Sold before the minimum premium was paid.", False
-    if line.issue_date > policy.period_end:
-        return "WT-P1", "Sold after the policy period.", False
-    in_force = buyer_credits.version_on(versions, line.issue_date)
-    firm = False
-    if in_force is None:
-        window = next(
-            (v for v in versions if credit_limits.firm_order_window(v, line.issue_date)), None
-        )
-        if line.firm_order and window is not None and window.firm_orders_cap is not None:
-            used = firm_used.get(window.id, Decimal("0.00"))
-            if used + policy_amount > window.firm_orders_cap:
-                return "WT-L4", "Above 50% of the unused limit balance for firm orders.", False
-            firm_used[window.id] = used + policy_amount
-            in_force, firm = window, True
-        else:
-            return "WT-L1", "No credit limit in force for the buyer on the sale date.", False
-    term = limit_rules.check_payment_term(
-        line.issue_date, line.due_date, in_force.payment_term_days
-    )
-    if term is not None:
-        return term.rule, term.message, firm
-    aggravated = limit_rules.aggravated_risk(line.issue_date, earlier)
-    if aggravated is not None:
-        return aggravated.rule, aggravated.message, firm
-    return None, None, firm
-
-
-def _firm_orders_used(
-    earlier: list[tuple[Credit, bool]], versions: list[CreditLimit]
-) -> dict[str, Decimal]:
-    """WT-L4: what firm orders declared earlier already took of each ended version's cap
-    (50% of the unused balance for all the firm orders of its 30 days, not per
-    declaration), by limit version id."""
-    used: dict[str, Decimal] = {}
-    for credit, firm_order in earlier:
-        if not firm_order:
-            continue
-        window = next(
-            (v for v in versions if credit_limits.firm_order_window(v, credit.issue_date)), None
-        )
-        if window is not None:
-            used[window.id] = used.get(window.id, Decimal("0.00")) + credit.amount
-    return used
-
-
-async def _limit_versions_of(policy_id: str, buyers: list[str]) -> dict[str, list[CreditLimit]]:
-    found: dict[str, list[CreditLimit]] = defaultdict(list)
-    rows = await CreditLimit.filter(
-        policy_id=policy_id, buyer_key__in=buyers, status__in=buyer_credits.GRANTED_VERSIONS
-    ).order_by("effective_from", "created_at")
-    for row in rows:
-        found[row.buyer_key].append(row)
-    return found
-
-
-async def _credits_of(policy_id: str, buyers: list[str]) -> dict[str, list[tuple[Credit, bool]]]:
-    """The buyers' declared credits (with their firm-order flag and invoice number as the
-    credit id's companion), read as plain values: no model objects for 100,000 rows."""
-    found: dict[str, list[tuple[Credit, bool]]] = defaultdict(list)
+async def _rows_of(policy_id: str, buyers: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The buyers' declared credits as plain rows (`cover_decisions.ROW_COLUMNS`), in one
+    query: no model objects for 100,000 rows."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = (
         await Sale.filter(policy_id=policy_id, buyer_key__in=buyers)
-        .order_by("due_date", "issue_date", "id")
-        .values(*_CREDIT_COLUMNS)
+        .order_by("issue_date", "id")
+        .values("buyer_key", *cover_decisions.ROW_COLUMNS)
     )
     for row in rows:
-        credit = Credit(
-            id=row["invoice_number"],
-            issue_date=row["issue_date"],
-            due_date=row["due_date"],
-            amount=row["policy_amount"],
-            collected=row["collected"],
-            paid_in_full_on=row["paid_in_full_on"],
-            extended_due_date=row["extended_due_date"],
-            excluded_by=row["excluded_by"],
-        )
-        found[row["buyer_key"]].append((credit, row["firm_order"]))
+        found[row["buyer_key"]].append(row)
     return found
 
 
-_CREDIT_COLUMNS = (
-    "buyer_key",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "policy_amount",
-    "collected",
-    "paid_in_full_on",
-    "extended_due_date",
-    "excluded_by",
-    "firm_order",
-)
+def _sale_row(line: SaleLine, policy_amount: Decimal) -> dict[str, Any]:
+    """A declared line as the row `cover_decisions.decide` reads."""
+    return {
+        "invoice_number": line.invoice_number,
+        "issue_date": line.issue_date,
+        "due_date": line.due_date,
+        "policy_amount": policy_amount,
+        "collected": Decimal("0.00"),
+        "paid_in_full_on": None,
+        "extended_due_date": None,
+        "excluded_by": None,
+        "firm_order_declared": line.firm_order,
+        "firm_order_signed_on": line.firm_order_signed_on,
+    }
 
 
 def _refuse_duplicates(
     by_buyer: dict[str, list[tuple[SaleLine, Decimal, Decimal]]],
-    earlier_of: dict[str, list[tuple[Credit, bool]]],
+    earlier_of: dict[str, list[dict[str, Any]]],
 ) -> None:
     taken: list[str] = []
     for buyer_key, items in by_buyer.items():
-        numbers = {credit.id for credit, _ in earlier_of.get(buyer_key, [])}
+        numbers = {row["invoice_number"] for row in earlier_of.get(buyer_key, [])}
         taken += [
             f"{buyer_key} {line.invoice_number}"
             for line, _, _ in items
@@ -328,51 +276,60 @@ async def declare_sales(
         # A month can hold 100,000 invoices: every read below is one query for all the
         # buyers of the call, and the rows go in with one bulk INSERT.
         buyers = list(by_buyer)
-        versions_of = await _limit_versions_of(policy.id, buyers)
-        earlier_of = await _credits_of(policy.id, buyers)
+        versions_of = await cover_decisions.versions_for(policy.id, buyers)
+        earlier_of = await _rows_of(policy.id, buyers)
         _refuse_duplicates(by_buyer, earlier_of)
         fresh: list[Sale] = []
+        changed = False
         for buyer_key, items in by_buyer.items():
             versions = versions_of.get(buyer_key, [])
-            # WT-L7 only ever cites the buyer's worst credit: keep that one, not them all.
-            worst = limit_rules.aggravating_credit([c for c, _ in earlier_of.get(buyer_key, [])])
-            firm_used = _firm_orders_used(earlier_of.get(buyer_key, []), versions)
-            for line, rate, amount in sorted(
-                items, key=lambda i: (i[0].issue_date, i[0].invoice_number)
-            ):
-                rule, reason, firm = _exclusion(
-                    policy, line, versions, [worst] if worst else [], firm_used, amount
-                )
+            items = sorted(items, key=lambda i: (i[0].issue_date, i[0].invoice_number))
+            rows = [_sale_row(line, amount) for line, _, amount in items]
+            # The cover of each credit from the buyer's whole state (cover.decide_cover).
+            earlier = earlier_of.get(buyer_key, [])
+            credits = cover_rules.buyer_history(
+                [cover_decisions.credit_of_row(r) for r in (*earlier, *rows)]
+            )
+            # The buyer's earlier credits, decided again with the new ones (WT-L7, WT-L4).
+            redecided = await cover_decisions.apply_decisions(
+                policy, buyer_key, earlier, versions, credits, now
+            )
+            changed = changed or bool(redecided)
+            for (line, rate, amount), row in zip(items, rows, strict=True):
+                decision = cover_decisions.decide(policy, row, versions, credits)
                 term_days = (line.due_date - line.issue_date).days
-                sale = Sale(
-                    id=new_id("sal"),
-                    policy_id=policy.id,
-                    declaration_id=declaration.id,
-                    buyer_key=buyer_key,
-                    invoice_number=line.invoice_number,
-                    issue_date=line.issue_date,
-                    due_date=line.due_date,
-                    amount=line.amount,
-                    currency=line.currency,
-                    rate=rate,
-                    policy_amount=amount,
-                    premium=premium_rules.sale_premium(amount, term_days, terms.premium_rates),
-                    collected=Decimal("0.00"),
-                    excluded_by=rule,
-                    exclusion_reason=reason,
-                    firm_order=firm,
-                    disputed=False,
-                    created_at=now,
+                fresh.append(
+                    Sale(
+                        id=new_id("sal"),
+                        policy_id=policy.id,
+                        declaration_id=declaration.id,
+                        buyer_key=buyer_key,
+                        invoice_number=line.invoice_number,
+                        issue_date=line.issue_date,
+                        due_date=line.due_date,
+                        amount=line.amount,
+                        currency=line.currency,
+                        rate=rate,
+                        policy_amount=amount,
+                        premium=premium_rules.sale_premium(amount, term_days, terms.premium_rates),
+                        collected=Decimal("0.00"),
+                        excluded_by=decision.rule,
+                        exclusion_reason=decision.reason,
+                        firm_order=decision.firm_order,
+                        firm_order_declared=line.firm_order,
+                        firm_order_signed_on=line.firm_order_signed_on,
+                        disputed=False,
+                        created_at=now,
+                    )
                 )
-                fresh.append(sale)
-                credit = replace(buyer_credits.credit_of(sale), id=line.invoice_number)
-                worst = limit_rules.aggravating_credit([c for c in (worst, credit) if c])
         await Sale.bulk_create(fresh, batch_size=BULK_BATCH)
         await policy_sweep.open_notification_deadlines(policy, fresh, now)
         # WT-N2: unassigned collections may now reach an older new credit.
         collecting = await _buyers_with_collections(policy.id, buyers)
         for buyer_key in collecting:
             await buyer_credits.apply_collections(policy.id, buyer_key)
+        for buyer_key in collecting:  # payment dates changed (WT-L7, WT-L4)
+            changed = bool(await cover_decisions.redecide_buyer(policy, buyer_key, now)) or changed
         if declaration.late:
             for buyer_key in buyers:
                 await _late_declaration(policy, buyer_key, today)
@@ -395,7 +352,7 @@ async def declare_sales(
                     "deadlineMet": in_time,
                 },
             )
-    if declaration.late or collecting:
+    if declaration.late or collecting or changed:
         # Collections and WT-N1 changed rows after their insert: read them back.
         fresh = await Sale.filter(declaration_id=declaration.id).order_by(
             "buyer_key", "issue_date", "id"
@@ -409,9 +366,14 @@ async def _late_declaration(policy: Policy, buyer_key: str, declared_on: date) -
     credits = await buyer_credits.credits_of(policy.id, buyer_key)
     lost = declaration_rules.late_declaration_exclusions(credits, declared_on)
     if lost:
+        # WT-N1 takes precedence over the limit-decided exclusions, so a limit granted
+        # or changed later does not bring these credits back (order-independent).
+        reason = f"Sales declared late on {declared_on}."
         await Sale.filter(id__in=list(lost), excluded_by__isnull=True).update(
-            excluded_by="WT-N1",
-            exclusion_reason=f"Sales declared late on {declared_on}.",
+            excluded_by="WT-N1", exclusion_reason=reason
+        )
+        await Sale.filter(id__in=list(lost), excluded_by__in=cover_rules.DECIDED_HERE).update(
+            excluded_by="WT-N1", exclusion_reason=reason, firm_order=False
         )
 
 
@@ -465,6 +427,8 @@ async def declare_collections(
         messages = []
         for buyer_key in sorted(buyers):
             await buyer_credits.apply_collections(policy.id, buyer_key)
+            # WT-L7, WT-L4: a payment date can change the cover of later sales.
+            await cover_decisions.redecide_buyer(policy, buyer_key, now)
             messages += await policy_claims.recalculate_open_claims(policy, buyer_key, now)
         await policy_events.record(
             policy,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from domain.rules.wt import extensions as extension_rules
-from domain.services import policies, policy_events, policy_sweep
+from domain.services import cover_decisions, policies, policy_events, policy_sweep
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -36,6 +36,8 @@ async def _apply(policy: Policy, extension: Extension, sale: Sale, now: datetime
     await Sale.filter(id=sale.id).update(extended_due_date=extension.new_due_date)
     await sale.refresh_from_db()
     await policy_sweep.move_notification_deadline(policy.id, sale)
+    # WT-L7 counts from the duly extended due date: later sales are decided again.
+    await cover_decisions.redecide_buyer(policy, sale.buyer_key, now)
     if extension.premium > 0:
         await PremiumInvoice.create(
             id=new_id("pin"),

@@ -26,7 +26,7 @@ from domain.store.models import Partner
 from domain.store.policy_models import Policy
 
 COLUMNS = ("buyer_key", "invoice_number", "issue_date", "due_date", "amount", "currency")
-OPTIONAL = ("firm_order",)
+OPTIONAL = ("firm_order", "firm_order_signed_on")
 
 
 class ImportFileError(ValueError):
@@ -53,6 +53,9 @@ def _row_line(number: int, row: dict[str, str]) -> SaleLine:
             amount=amount,
             currency=row["currency"].strip().upper(),
             firm_order=(row.get("firm_order") or "").strip().lower() in {"1", "true", "yes"},
+            firm_order_signed_on=date.fromisoformat(signed)
+            if (signed := (row.get("firm_order_signed_on") or "").strip())
+            else None,
         )
     except (ValueError, InvalidOperation) as error:
         raise ImportFileError(f"line {number}: {error}") from None

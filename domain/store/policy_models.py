@@ -78,6 +78,8 @@ class CreditLimit(Model):
     #: WT-L4 firm orders after a cancellation or reduction
     firm_orders_until = fields.DateField(null=True)
     firm_orders_cap = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    #: WT-L4 what staff recorded on a total cancellation that bars firm orders
+    firm_order_bars: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -133,6 +135,10 @@ class Sale(Model):
     exclusion_reason = fields.CharField(max_length=300, null=True)
     #: WT-L4 covered as a firm order after a cancellation
     firm_order = fields.BooleanField(default=False)
+    #: WT-L4 declared as a firm order - the cover decision is taken again on every change
+    firm_order_declared = fields.BooleanField(default=False)
+    #: WT-L4 the day the firm commercial contract was signed, when given
+    firm_order_signed_on = fields.DateField(null=True)
     extended_due_date = fields.DateField(null=True)
     disputed = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()

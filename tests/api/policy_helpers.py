@@ -15,7 +15,7 @@ POLICY_FIELDS = (
 )
 LIMIT_FIELDS = (
     "id status amount { amount } coveragePercent ratingGroup effectiveFrom endsOn "
-    "requestedOn firmOrdersUntil firmOrdersCap { amount } refusal { rule }"
+    "requestedOn firmOrdersUntil firmOrdersCap { amount } firmOrderBars refusal { rule }"
 )
 CREDIT_FIELDS = (
     "invoiceNumber issueDate dueDate extendedDueDate amount { amount currency } "
@@ -137,12 +137,21 @@ def buyer_company(code: str) -> dict[str, str]:
     }
 
 
-def policy_input(**changes: Any) -> dict[str, Any]:
+#: The terms the policy tests use; insurer staff set them (setPolicyTerms), the partner
+#: only asks for the policy (policy_input).
+TERM_FIELDS = (
+    "minimumPremium",
+    "premiumRates",
+    "coveragePercent",
+    "maxIndemnityMultiple",
+    "minimumUnpaidThreshold",
+    "waitingPeriodDays",
+    "maxExtensionAmount",
+)
+
+
+def policy_terms(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "insured": INSURED,
-        "currency": "EUR",
-        "periodStart": "2027-01-01",
-        "periodEnd": "2027-12-31",
         "minimumPremium": eur("100.00"),
         "premiumRates": [
             {"maxTermDays": 60, "ratePercent": "0.20"},
@@ -157,6 +166,36 @@ def policy_input(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+def policy_input(**changes: Any) -> dict[str, Any]:
+    """What a partner sends to ask for a policy (no terms: those are the insurer's)."""
+    data: dict[str, Any] = {
+        "insured": INSURED,
+        "currency": "EUR",
+        "periodStart": "2027-01-01",
+        "periodEnd": "2027-12-31",
+    }
+    data.update(changes)
+    return data
+
+
+SET_TERMS = (
+    "mutation($input: SetPolicyTermsInput!) { setPolicyTerms(input: $input) { policy { "
+    + POLICY_FIELDS
+    + " } "
+    + ERRORS
+    + " } }"
+)
+
+
+async def set_policy_terms(api: Any, staff: str, policy_id: str, **changes: Any) -> dict[str, Any]:
+    """Staff set the test terms (with `changes`) on a policy waiting for its premium."""
+    done = await call(
+        api, SET_TERMS, {"input": {"policyId": policy_id, **policy_terms(**changes)}}, staff
+    )
+    assert done["userErrors"] == [], done["userErrors"]
+    return dict(done["policy"])
 
 
 async def call(api: Any, document: str, variables: dict[str, Any], key: str) -> dict[str, Any]:
@@ -177,14 +216,17 @@ async def advance(api: Any, key: str, clock_id: str, day: date) -> None:
 async def active_policy(
     api: Any, key: str, staff: str, *, start: str = "2026-12-15T09:00:00+00:00", **changes: Any
 ) -> tuple[str, str]:
-    """A policy on a test clock whose minimum premium is paid on 2027-01-01 (WT-P1).
-    Returns (policy id, clock id); the clock stands at 2027-01-01."""
+    """A policy on a test clock, its terms set by staff (`changes` may override them),
+    whose minimum premium is paid on 2027-01-01 (WT-P1). Returns (policy id, clock id);
+    the clock stands at 2027-01-01."""
     clock_id = await create_clock(api, key, start)
+    terms = {k: v for k, v in changes.items() if k in TERM_FIELDS}
+    request = {k: v for k, v in changes.items() if k not in TERM_FIELDS}
     created = await call(
-        api, CREATE_POLICY, {"input": policy_input(testClockId=clock_id, **changes)}, key
+        api, CREATE_POLICY, {"input": policy_input(testClockId=clock_id, **request)}, key
     )
     assert created["userErrors"] == [], created["userErrors"]
-    policy = created["policy"]
+    policy = await set_policy_terms(api, staff, created["policy"]["id"], **terms)
     await advance(api, key, clock_id, date(2027, 1, 1))
     minimum = next(i for i in policy["premiumInvoices"] if i["kind"] == "MINIMUM")
     paid = await call(

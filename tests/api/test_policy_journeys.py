@@ -184,20 +184,22 @@ def year_of_sales() -> dict[int, list[Line]]:
         months[m].append(Line("3", f"B3-{m:02d}", date(2027, m, 20), 120, d("5001.25")))
     # Before the cancellation: under the limit in force.
     months[8].append(Line("3", "B3-08", date(2027, 8, 10), 120, d("5001.25")))
-    # WT-L4 firm orders: cover until 2027-09-15 for 2,497.50 in all (50% of the unused
-    # 25,000.00 - 20,005.00); WT-L1 for any other sale after the cancellation.
+    # WT-L4 firm orders: cover until 2027-09-15, the insurer's indemnity on all of them
+    # capped at 2,497.50 (50% of the unused 25,000.00 - 20,005.00): a cap on the
+    # indemnity, so the sales above it stay covered; WT-L1 for any other sale after the
+    # cancellation.
     months[8] += [
         Line("3", "B3-F1", date(2027, 8, 20), 120, d("1500.00"), True, None, True),
         Line("3", "B3-N1", date(2027, 8, 25), 120, d("800.00"), False, "WT-L1"),
-        Line("3", "B3-F2", date(2027, 8, 28), 120, d("1000.00"), True, "WT-L4"),
+        Line("3", "B3-F2", date(2027, 8, 28), 120, d("1000.00"), True, None, True),
     ]
     months[9] += [
         Line("3", "B3-N2", date(2027, 9, 5), 120, d("700.00"), False, "WT-L1"),
-        # 1,500.00 (August) + 997.50 = 2,497.50: exactly the cap, across declarations.
+        # Above the 2,497.50 cap in sales, still covered (the cap holds the indemnity).
         Line("3", "B3-F3", date(2027, 9, 10), 120, d("997.50"), True, None, True),
-        Line("3", "B3-F4", date(2027, 9, 14), 120, d("100.00"), True, "WT-L4"),
+        Line("3", "B3-F4", date(2027, 9, 14), 120, d("100.00"), True, None, True),
         # After cancellation + 30 days: no firm-order cover left.
-        Line("3", "B3-F5", date(2027, 9, 16), 120, d("500.00"), True, "WT-L1"),
+        Line("3", "B3-F5", date(2027, 9, 16), 120, d("500.00"), True, "WT-L4"),
     ]
     return months
 
@@ -234,7 +236,7 @@ def expected_adjustments(months: dict[int, list[Line]]) -> list[tuple[str, str, 
     for m in range(1, 13):
         accrued += sum((line.premium for line in months[m]), Decimal("0.00"))
         due = first_of_next_month(date(2027, m, 1))
-        due = due.replace(day=28 if due.month == 2 else 30)
+        due = due.replace(day=28 if due.month == 2 else 29)
         amount = accrued - max(MINIMUM_PREMIUM, invoiced)
         if amount > 0:
             found.append((date(2027, m, 1).isoformat(), money(amount), str(due + timedelta(1))))
@@ -331,9 +333,9 @@ async def test_wt_n1_p1_n2_l2_l4_l1_l6_a_year_of_declarations_for_three_buyers(
 
 
 def expected_due(month: date) -> str:
-    """WT-N1: the 30th of the next month, or its last day (February)."""
+    """WT-N1: before the 30th of the next month (the 29th), or its last day (February)."""
     following = first_of_next_month(month)
-    return following.replace(day=28 if following.month == 2 else 30).isoformat()
+    return following.replace(day=28 if following.month == 2 else 29).isoformat()
 
 
 async def raise_buyer_2_limit(api: Any, key: str, staff: str, policy_id: str) -> None:
@@ -368,13 +370,15 @@ async def check_buyer_2_versions(api: Any, key: str, policy_id: str) -> None:
         {"amount": "27000.00"},
         {"amount": "0.00"},
     )
-    # On 2027-03-31, its last day, the 20,000.00 version still applies: 7,000.00 of the
-    # same credits is above it, uninsured (WT-L5).
+    # On 2027-03-31, its last day, the 20,000.00 version is the limit; but each credit is
+    # measured against the version of its own cover date (WT-L8): B2-02 and B2-03 under
+    # the 20,000.00 one, B2-04 (sold in April) under the 40,000.00 one, whose balance the
+    # 12,000.00 still unpaid under the old version reduces to 28,000.00: all insured.
     before = await exposure(api, key, policy_id, "2", "2027-03-31")
     assert (before["limit"]["amount"], before["insured"], before["uninsured"]) == (
         {"amount": "20000.00"},
-        {"amount": "20000.00"},
-        {"amount": "7000.00"},
+        {"amount": "27000.00"},
+        {"amount": "0.00"},
     )
 
 
@@ -587,15 +591,17 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
 
     premium_total = MINIMUM_PREMIUM + c3_premium + c2_premium + c1_premium
     premium_unpaid = c3_premium + c1_premium
+    limit_room = limit_amount - jan["C0"][2] - jan["C3"][2]
 
     def expected(collected: Decimal) -> list[tuple[str, str, str]]:
         """WT-C6 then WT-P2 by hand: the unpaid credit C1 (15,000.00, above the limit)
-        less collections, at 85%, capped at 85% of the 10,000.00 limit, reduced by the
-        unpaid share of the period's premium."""
+        less collections, at 85%, capped at 85% of what the limit has left for it: C0
+        and C3, uncovered (WT-C1) but unpaid and due before it, use 3,000.00 of the
+        10,000.00 (WT-L5); reduced by the unpaid share of the period's premium."""
         unpaid = jan["C1"][2]
         loss = unpaid - collected
         covered = cents(loss * coverage / 100)
-        capped = min(covered, cents(limit_amount * coverage / 100))
+        capped = min(covered, cents(limit_room * coverage / 100))
         reduction = cents(capped * premium_unpaid / premium_total)
         indemnity = capped - reduction
         return [
@@ -603,7 +609,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
             ("Less collections up to payment", money(-collected), "WT-C6"),
             ("Indemnifiable loss", money(loss), "WT-C6"),
             ("Coverage 85%", money(covered), "WT-C6"),
-            ("Capped at 85% of the credit limit (10000.00)", money(capped), "WT-C6"),
+            ("Capped at 85% of the credit limit (7000.00)", money(capped), "WT-C6"),
             (
                 f"Less unpaid premium ({money(premium_unpaid)} of {money(premium_total)} "
                 "for the period)",
@@ -620,8 +626,8 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
 
     reviewed = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
     assert indemnity_lines(reviewed) == expected(Decimal("0.00"))
-    # 12,750.00 capped at 8,500.00; less 8,500.00 x 48.00 / 164.00 = 2,487.80.
-    assert reviewed["indemnity"]["amount"] == {"amount": "6012.20"}
+    # 12,750.00 capped at 5,950.00; less 5,950.00 x 48.00 / 164.00 = 1,741.46.
+    assert reviewed["indemnity"]["amount"] == {"amount": "4208.54"}
 
     # Collections before payment (WT-C6): 2,000.00 of C1 lowers the loss to 13,000.00,
     # still above the limit, so the cap keeps the indemnity; C2 is paid in full.
@@ -651,7 +657,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     assert "policy_claim.calculate_indemnity" in await jobs.run_all()
     recalculated = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
     assert indemnity_lines(recalculated) == expected(Decimal("2000.00"))
-    assert recalculated["indemnity"]["amount"] == {"amount": "6012.20"}
+    assert recalculated["indemnity"]["amount"] == {"amount": "4208.54"}
 
     early_recovery = await call(
         api,
@@ -694,7 +700,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     assert (paid["status"], paid["paidOn"], paid["indemnity"]["amount"]) == (
         "PAID",
         "2027-11-28",
-        {"amount": "6012.20"},
+        {"amount": "4208.54"},
     )
     deadlines = (await call(api, DEADLINES, {"id": policy_id}, key))["deadlines"]
     assert [
@@ -824,7 +830,7 @@ async def test_wt_n1_l7_late_declaration_and_aggravated_risk_sale_left_out(
         {"amount": "3000.00"},
     )
 
-    # WT-N1: February's sales, due by 2027-03-30, declared on 2027-05-03. Buyer 6 then
+    # WT-N1: February's sales, due by 2027-03-29, declared on 2027-05-03. Buyer 6 then
     # has L2 overdue and unpaid: it loses cover, and so does every credit of the buyer
     # issued by then and not yet due (L3, L4, L6), February's or not. L1 and L5, overdue
     # but paid, keep it.
@@ -843,7 +849,7 @@ async def test_wt_n1_l7_late_declaration_and_aggravated_risk_sale_left_out(
     )["declaration"]
     assert (february["late"], february["dueOn"], february["declaredOn"]) == (
         True,
-        "2027-03-30",
+        "2027-03-29",
         "2027-05-03",
     )
     assert {s["invoiceNumber"]: rule_of(s) for s in february["sales"]} == {
@@ -884,7 +890,7 @@ async def test_wt_n1_l7_late_declaration_and_aggravated_risk_sale_left_out(
         {
             "declarationId": february["id"],
             "month": "2027-02-01",
-            "dueOn": "2027-03-30",
+            "dueOn": "2027-03-29",
             "rule": "WT-N1",
             "uncoveredInvoices": ["L2", "L3", "L4", "L6"],
             "deadlineMet": False,

@@ -59,6 +59,7 @@ from tests.api.policy_helpers import (
     granted_limit,
     policy_input,
     sale,
+    set_policy_terms,
 )
 from tests.api.test_cover_life import invoice, shipment
 from tests.builders import company, fi_input, tr_input
@@ -375,7 +376,9 @@ async def seed_tenant(api: Any, jobs: Any, key: str, staff: str, marker: str, n:
     )
     assert created["userErrors"] == [], created
     ids["policy"] = created["policy"]["id"]
-    minimum = next(i for i in created["policy"]["premiumInvoices"] if i["kind"] == "MINIMUM")
+    # The terms are the insurer's: staff set them before the premium is paid.
+    with_terms = await set_policy_terms(api, staff, ids["policy"])
+    minimum = next(i for i in with_terms["premiumInvoices"] if i["kind"] == "MINIMUM")
     ids["premium_invoice"] = minimum["id"]
     await advance(api, key, clock, datetime(2027, 1, 5, tzinfo=UTC).date())
     paid = await call(

@@ -1,4 +1,5 @@
-"""Monthly sales declarations (WT-N1, seed 003 art. 4.4.b) and their currency (WT-N3)."""
+"""Monthly sales declarations (WT-N1, WT-N2, WT-N5, seed 003 art. 4.4.b) and their
+currency (WT-N3)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from domain.rules.wt.declarations import (
     declaration_due_on,
     declaration_is_late,
     late_declaration_exclusions,
+    missing_mandatory_data,
 )
 from domain.rules.wt.terms import Credit
 
@@ -33,34 +35,61 @@ def credit(id: str, due: date, **overrides: Any) -> Credit:
     return Credit(**fields)
 
 
-# WT-N1: the 30th of the following month, its last day when shorter.
+# WT-N1, WT-N2: before the 30th of the following month (by the 29th), its last day when
+# shorter.
 
 
 @pytest.mark.parametrize(
     ("sales_month", "due"),
     [
-        (date(2025, 3, 1), date(2025, 4, 30)),
-        (date(2025, 3, 31), date(2025, 4, 30)),  # any day of the month
+        (date(2025, 3, 1), date(2025, 4, 29)),
+        (date(2025, 3, 31), date(2025, 4, 29)),  # any day of the month
         (date(2025, 1, 15), date(2025, 2, 28)),  # February is shorter
-        (date(2024, 1, 15), date(2024, 2, 29)),  # leap year
-        (date(2025, 4, 1), date(2025, 5, 30)),  # not the 31st of May
-        (date(2025, 12, 10), date(2026, 1, 30)),  # across the year
+        (date(2024, 1, 15), date(2024, 2, 29)),  # leap year: the 29th is its last day
+        (date(2025, 4, 1), date(2025, 5, 29)),  # not the 30th or 31st of May
+        (date(2025, 12, 10), date(2026, 1, 29)),  # across the year
     ],
 )
-def test_wt_n1_declaration_due_on_the_30th_of_the_next_month(sales_month: date, due: date):
+def test_wt_n1_declaration_due_on_the_29th_of_the_next_month(sales_month: date, due: date):
     assert declaration_due_on(sales_month) == due
 
 
-def test_wt_n1_declaration_on_the_due_day_is_in_time_the_day_after_is_late():
-    assert declaration_is_late(date(2025, 3, 1), date(2025, 4, 30)) is False
-    assert declaration_is_late(date(2025, 3, 1), date(2025, 5, 1)) is True
+def test_wt_n1_declaration_on_the_29th_is_in_time_on_the_30th_is_late():
+    assert declaration_is_late(date(2025, 3, 1), date(2025, 4, 29)) is False
+    assert declaration_is_late(date(2025, 3, 1), date(2025, 4, 30)) is True
+
+
+def test_wt_n1_february_due_on_its_last_day_28_or_29():
+    assert declaration_is_late(date(2025, 1, 1), date(2025, 2, 28)) is False
+    assert declaration_is_late(date(2025, 1, 1), date(2025, 3, 1)) is True
+    assert declaration_is_late(date(2024, 1, 1), date(2024, 2, 29)) is False
+    assert declaration_is_late(date(2024, 1, 1), date(2024, 3, 1)) is True
 
 
 @given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
-def test_wt_n1_declaration_due_in_the_next_month_on_or_before_the_30th(day: date):
+def test_wt_n1_declaration_due_in_the_next_month_before_the_30th(day: date):
     due = declaration_due_on(day)
     assert (due.year * 12 + due.month) - (day.year * 12 + day.month) == 1
-    assert due.day == 30 or (due.day < 30 and (due + timedelta(days=1)).month != due.month)
+    assert due.day == 29 or (due.day < 29 and (due + timedelta(days=1)).month != due.month)
+
+
+# WT-N5: a sale without its mandatory data is not priced and not covered.
+
+
+def test_wt_n5_complete_sale_lacks_nothing():
+    values = {
+        "buyer": "ES:B1",
+        "invoiceNumber": "F-1",
+        "issueDate": date(2025, 3, 1),
+        "amount": D("1.00"),
+        "dueDate": date(2025, 4, 1),
+    }
+    assert missing_mandatory_data(values) == []
+
+
+def test_wt_n5_blank_or_absent_data_is_missing():
+    values = {"buyer": " ", "invoiceNumber": "", "issueDate": date(2025, 3, 1), "amount": None}
+    assert missing_mandatory_data(values) == ["buyer", "invoiceNumber", "amount", "dueDate"]
 
 
 # WT-N1: a late declaration excludes the overdue unpaid credits and the later pending ones.

@@ -1,4 +1,4 @@
-"""A buyer's dynamic limit (WT-L5, seed 003 art. 4.4.d-e) and the allocation of its
+"""A buyer's dynamic limit (WT-L5, WT-L8, seed 003 art. 4.4.d-f) and the allocation of its
 collections (WT-N2, seed 003 art. 4.4.b, 7.1.b), worked by hand, and their properties:
 exposure never negative, insured within the limit and the exposure, collections
 conserved exactly and never above a credit's outstanding.
@@ -18,7 +18,9 @@ from domain.rules.wt.exposure import (
     BuyerExposure,
     allocate_collections,
     buyer_exposure,
+    fill_limit,
 )
+from domain.rules.wt.limits import available_balance
 from domain.rules.wt.terms import Collection, Credit, LimitTerms
 
 D = Decimal
@@ -156,19 +158,76 @@ def test_wt_l5_collections_free_capacity_for_the_next_due_date():
     assert result.overdue == D("0.00")
 
 
-def test_wt_l5_excluded_credits_use_the_limit_but_are_not_insured():
+def test_wt_l5_uncovered_credits_use_the_limit_and_leave_less_for_covered_ones():
+    # Defect: the uncovered May credit took no room, so June was insured in full.
     credits = [
         credit("may", date(2025, 5, 31), excluded_by="WT-L6"),
         credit("jun", date(2025, 6, 30)),
     ]
     result = buyer_exposure(credits, limit("1500.00"), ON)
     assert result.exposure == D("2000.00")
-    assert result.insured_by_credit == {"may": D("0.00"), "jun": D("1000.00")}
+    assert result.insured_by_credit == {"may": D("0.00"), "jun": D("500.00")}
     assert (result.insured, result.uninsured, result.available) == (
-        D("1000.00"),
-        D("1000.00"),
+        D("500.00"),
+        D("1500.00"),
         D("0.00"),
     )
+
+
+def test_wt_l5_uncovered_credit_fully_inside_the_limit_leaves_nothing_for_later_ones():
+    credits = [
+        credit("may", date(2025, 5, 31), "1500.00", excluded_by="WT-L7"),
+        credit("jun", date(2025, 6, 30)),
+    ]
+    inside, insured = fill_limit(credits, D("1500.00"))
+    assert inside == {"may": D("1500.00"), "jun": D("0.00")}
+    assert insured == {"may": D("0.00"), "jun": D("0.00")}
+
+
+def test_wt_l5_collection_on_an_uncovered_credit_lets_the_waiting_credit_in():
+    # 0.01 collected on the uncovered May credit frees 0.01 for June; the limit itself
+    # stays 1,500.00 (collections never reduce it).
+    credits = [
+        credit("may", date(2025, 5, 31), excluded_by="WT-L6", collected=D("0.01")),
+        credit("jun", date(2025, 6, 30)),
+    ]
+    result = buyer_exposure(credits, limit("1500.00"), ON)
+    assert result.insured_by_credit["jun"] == D("500.01")
+    credits[0] = credit("may", date(2025, 5, 31), excluded_by="WT-L6", collected=D("1000.00"))
+    assert buyer_exposure(credits, limit("1500.00"), ON).insured_by_credit["jun"] == D("1000.00")
+
+
+def test_wt_l5_waiting_credits_enter_in_due_date_order_whatever_the_list_order():
+    credits = [
+        credit("aug", date(2025, 8, 31)),
+        credit("jul", date(2025, 7, 31)),
+        credit("may", date(2025, 5, 31), collected=D("600.00")),
+    ]
+    _, insured = fill_limit(credits, D("1500.00"))
+    assert insured == {"aug": D("100.00"), "jul": D("1000.00"), "may": D("400.00")}
+
+
+def test_wt_l8_amounts_unpaid_under_a_previous_limit_reduce_the_new_one():
+    # May sold under a 2,000.00 version (800.00 unpaid), then the limit was reduced to
+    # 1,000.00: June, sold under the new version, has only 200.00 of room.
+    credits = [
+        credit("may", date(2025, 5, 31), "800.00"),
+        credit("jun", date(2025, 6, 30)),
+    ]
+    _, insured = fill_limit(credits, D("1000.00"), {"may": D("2000.00")})
+    assert insured == {"may": D("800.00"), "jun": D("200.00")}
+
+
+def test_wt_l8_old_credits_keep_the_old_version_after_a_reduction():
+    credits = [credit("may", date(2025, 5, 31), "1800.00"), credit("jun", date(2025, 6, 30))]
+    _, insured = fill_limit(credits, D("1000.00"), {"may": D("2000.00")})
+    assert insured == {"may": D("1800.00"), "jun": D("0.00")}
+
+
+def test_wt_l8_available_balance_at_and_over_the_amount_used():
+    assert available_balance(D("1000.00"), D("999.99")) == D("0.01")
+    assert available_balance(D("1000.00"), D("1000.00")) == D("0.00")
+    assert available_balance(D("1000.00"), D("1000.01")) == D("0.00")
 
 
 def test_wt_l5_no_limit_insures_nothing():
@@ -272,3 +331,33 @@ def test_wt_n2_allocation_conserves_money_and_respects_outstanding(
     # Something is left over only when every credit is fully paid.
     if result.unallocated > 0:
         assert all(result.per_credit[c.id] == c.outstanding for c in credits)
+
+
+@given(credits=credits_strategy(), limit_amount=cents)
+def test_wt_l5_every_credit_uses_the_limit_and_only_covered_ones_are_insured(
+    credits: list[Credit], limit_amount: Decimal
+):
+    inside, insured = fill_limit(credits, limit_amount)
+    unpaid = sum((c.outstanding for c in credits), D(0))
+    # The limit is used up to min(limit, exposure), uncovered credits included.
+    assert sum(inside.values(), D(0)) == min(limit_amount, unpaid)
+    for c in credits:
+        assert D(0) <= insured[c.id] <= inside[c.id] <= c.outstanding
+        assert insured[c.id] == (inside[c.id] if c.excluded_by is None else D(0))
+    # The same credits in any order fill the limit the same way.
+    assert fill_limit(list(reversed(credits)), limit_amount) == (inside, insured)
+
+
+@given(credits=credits_strategy(), limit_amount=cents, extra=cents)
+def test_wt_l5_a_collection_never_lowers_what_the_other_credits_have_inside(
+    credits: list[Credit], limit_amount: Decimal, extra: Decimal
+):
+    if not credits:
+        return
+    first = credits[0]
+    more = min(first.collected + extra, first.amount)
+    paid = [Credit(**{**first.__dict__, "collected": more}), *credits[1:]]
+    before, _ = fill_limit(credits, limit_amount)
+    after, _ = fill_limit(paid, limit_amount)
+    for c in credits[1:]:
+        assert after[c.id] >= before[c.id]

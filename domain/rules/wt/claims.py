@@ -17,6 +17,7 @@ from decimal import Decimal
 from domain.rules.indemnity import IndemnityLine, IndemnityResult
 from domain.rules.money import round_cents
 from domain.rules.violations import Violation
+from domain.rules.wt.limits import FIRM_ORDER_LINE, cap_firm_order_indemnity
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -145,6 +146,8 @@ def wt_indemnity(
     collection_costs: Decimal = ZERO,
     sale_rate: Decimal | None = None,
     indemnity_rate: Decimal | None = None,
+    firm_order_loss: Decimal = ZERO,
+    firm_order_cap_left: Decimal | None = None,
 ) -> IndemnityResult:
     """WT-C6 with WT-C7 and WT-P2, one line per step, in this order:
 
@@ -155,6 +158,8 @@ def wt_indemnity(
        comes first because the caps (limit, minimum premium) are in the policy currency.
     2. WT-C6: loss = max(insured unpaid - collections up to payment, 0); coverage% of it,
        capped at coverage% x the limit (the "SUMA MÁXIMA ASEGURADA" per buyer).
+       WT-L4: with `firm_order_cap_left`, the firm orders' part (coverage% of
+       `firm_order_loss`, part of the loss) is held to it (limits.cap_firm_order_indemnity).
     3. WT-C6: collection costs at coverage%, capped at 50% x min(limit, insured unpaid
        credit before collections), added to the indemnity.
     4. WT-P2: less the indemnity x unpaid / total premium of the period (art. 3.d).
@@ -202,6 +207,10 @@ def wt_indemnity(
         IndemnityLine(f"Coverage {pct}%", covered, "WT-C6"),
         IndemnityLine(f"Capped at {pct}% of the credit limit ({limit})", indemnity, "WT-C6"),
     ]
+    if firm_order_cap_left is not None:  # WT-L4: firm orders' part held to the 50% cap
+        firm_share = _share(_convert(_cents(firm_order_loss, "firm_order_loss"), rate), percent)
+        indemnity, firm_paid = cap_firm_order_indemnity(indemnity, firm_share, firm_order_cap_left)
+        lines.append(IndemnityLine(FIRM_ORDER_LINE, firm_paid, "WT-L4"))
 
     if costs > ZERO:
         base = min(limit, unpaid)

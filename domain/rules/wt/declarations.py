@@ -1,8 +1,9 @@
-"""Monthly sales declarations (WT-N1, seed 003 art. 4.4.b) and their currency (WT-N3)."""
+"""Monthly sales and collection declarations (WT-N1, WT-N2, WT-N5, seed 003 art. 4.4.b)
+and their currency (WT-N3)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -14,16 +15,19 @@ from domain.rules.wt.terms import Credit
 
 ZERO = Decimal("0.00")
 
-#: WT-N1: a month's sales are declared by this day of the next month (its last day when
-#: the month is shorter).
-DECLARATION_DAY = 30
+#: WT-N1, WT-N2: a month's sales and collections are declared "antes del día 30" of the
+#: next month, that is by this day (its last day when the month is shorter: February).
+DECLARATION_DAY = 29
+#: WT-N5: the data every declared sale must carry (seed 003 art. 4.4.b).
+MANDATORY_SALE_DATA = ("buyer", "invoiceNumber", "issueDate", "amount", "dueDate")
 #: WT-N1: ...of the month this many months after the sales month.
 DECLARATION_MONTHS_AFTER = 1
 
 
 def declaration_due_on(sales_month: date) -> date:
-    """WT-N1: the last day to declare the sales of `sales_month` (any day of that month):
-    the 30th of the following month, or its last day when it is shorter (February)."""
+    """WT-N1, WT-N2: the last day to declare the sales (or collections) of `sales_month`
+    (any day of that month): before the 30th of the following month, so the 29th, or
+    its last day when it is shorter (February: the 28th, the 29th in a leap year)."""
     following = sales_month.replace(day=1) + relativedelta(months=DECLARATION_MONTHS_AFTER)
     return following + relativedelta(day=DECLARATION_DAY)
 
@@ -31,6 +35,19 @@ def declaration_due_on(sales_month: date) -> date:
 def declaration_is_late(sales_month: date, declared_on: date) -> bool:
     """WT-N1: declared after `declaration_due_on(sales_month)` (the due day itself is in time)."""
     return declared_on > declaration_due_on(sales_month)
+
+
+def missing_mandatory_data(values: Mapping[str, object]) -> list[str]:
+    """WT-N5: the mandatory data (`MANDATORY_SALE_DATA`) a declared sale lacks: absent,
+    None or a blank string. A declaration with any of them is not priced and its credits
+    are not covered (seed 003 art. 4.4.b: "La falta de tarificación ... tendrá como efecto
+    la no inclusión en la cobertura de los CRÉDITOS incluidos en dicha notificación")."""
+    missing = []
+    for name in MANDATORY_SALE_DATA:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    return missing
 
 
 def late_declaration_exclusions(buyer_credits: Sequence[Credit], declared_on: date) -> set[str]:
