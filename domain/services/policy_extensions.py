@@ -14,7 +14,7 @@ from domain.services import policies, policy_events, policy_sweep
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
-from domain.store.policy_models import Extension, Policy, PremiumInvoice, Sale
+from domain.store.policy_models import Extension, Policy, Sale
 
 OPTIONAL, PENDING, AUTHORISED, REFUSED = (
     "OPTIONAL",
@@ -37,15 +37,7 @@ async def _apply(policy: Policy, extension: Extension, sale: Sale, now: datetime
     await sale.refresh_from_db()
     await policy_sweep.move_notification_deadline(policy.id, sale)
     if extension.premium > 0:
-        await PremiumInvoice.create(
-            id=new_id("pin"),
-            policy_id=policy.id,
-            kind="EXTENSION",
-            month=None,
-            amount=extension.premium,
-            issued_on=now.date(),
-            created_at=now,
-        )
+        await policies.issue_invoice(policy, "EXTENSION", None, extension.premium, now)
 
 
 async def declare_extension(
