@@ -6,7 +6,7 @@ the payment day inside the paying transaction, and that figure is the one paid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -104,7 +104,13 @@ async def compute(claim: PolicyClaim, policy: Policy, on: date) -> ClaimAmount:
         RuleCollection(r.id, r.received_on, r.amount, by_number.get(r.invoice_number or ""))
         for r in rows
     ]
-    credits = [buyer_credits.uncollected(s) for s in sales]
+    # The claim's credits were covered when notified: they stay the insured credit here.
+    credits = [
+        replace(buyer_credits.uncollected(s), excluded_by=None)
+        if s.id in set(claim.sale_ids)
+        else buyer_credits.uncollected(s)
+        for s in sales
+    ]
     authorised = {s.id for s in sales if s.outside_cover_authorised}
     # WT-C8: imputed by due date, oldest first, whatever invoice they were assigned to.
     at_notice = collection_rules.impute_collections(
