@@ -43,6 +43,7 @@ from domain.services import (
     policy_claims,
     policy_declarations,
     policy_extensions,
+    policy_omissions,
 )
 from domain.services import policy_claim_amounts as amounts
 from domain.services.document_storage import LocalFileStorage
@@ -364,6 +365,10 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
             )
         self.run(self.jobs.run_all())
 
+    @rule()
+    def pay_premium_in_full(self) -> None:
+        self.pay_premium(True)
+
     @rule(code=st.sampled_from(BUYERS))
     def notify_overdue(self, code: str) -> None:
         self.notify(code, False)
@@ -374,16 +379,23 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
         """Moves one claim a step on its usual path: documents, approval, payment."""
         live = sorted(c for c, s in self.claims.items() if s in (*OPEN, "APPROVED"))
         claim_id = data.draw(st.sampled_from(live))
-        status = self.claims[claim_id]
-        if status == "DOCUMENTS_PENDING":
-            self.documents(st_data_for(claim_id))
-        elif status in ("UNDER_REVIEW", "SUSPENDED"):
-            self.run(self.jobs.run_all())
-            self.attempt(
-                policy_claims.decide_policy_claim(self.staff, claim_id, "APPROVE", None, self.now)
-            )
-        else:
-            self.mark_paid(st_data_for(claim_id, wait=True))
+        steps = data.draw(st.integers(1, 3), label="steps")
+        for _ in range(steps):
+            status = self.run(PolicyClaim.get(id=claim_id)).status
+            self.check_transition(claim_id, status)
+            if status == "DOCUMENTS_PENDING":
+                self.documents(st_data_for(claim_id))
+            elif status in ("UNDER_REVIEW", "SUSPENDED"):
+                self.run(self.jobs.run_all())
+                self.attempt(
+                    policy_claims.decide_policy_claim(
+                        self.staff, claim_id, "APPROVE", None, self.now
+                    )
+                )
+            elif status == "APPROVED":
+                self.mark_paid(st_data_for(claim_id, wait=True))
+            else:
+                return
 
     @rule()
     def run_jobs(self) -> None:
@@ -409,6 +421,7 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
         if settles > self.today and data.draw(st.booleans(), label="wait for the settlement"):
             # A clock advance to the end of the waiting period (WT-C3), then the payment.
             self.run(self._advance_to(datetime.combine(settles, self.now.timetz())))
+        before = self.run(self._independent(claim_id))
         paid = self.attempt_noting(
             "payment",
             policy_claims.mark_policy_indemnity_paid(self.staff, claim_id, self.today, self.now),
@@ -417,6 +430,14 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
             event("payment refused")
             return
         event("indemnity paid" + (" 0.00" if paid.indemnity_amount == 0 else ""))
+        # Independent bounds, from the state just before the payment: never more than
+        # coverage% x the claim's credits at face, or than the period or buyer maximum
+        # left (WT-C6, WT-C9); nothing paid with an adjustment or minimum invoice unpaid
+        # after its due date (WT-P3), or on a claim notified once the policy ended (WT-P4).
+        assert paid.indemnity_amount is not None
+        assert paid.indemnity_amount <= before["bound"], (paid.indemnity_amount, before)
+        assert not before["all_or_nothing_overdue"], before
+        assert not before["after_termination"], before
 
         async def recomputed() -> Decimal:
             claim = await PolicyClaim.get(id=claim_id)
@@ -426,6 +447,60 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
         # LIFECYCLE 5a: what was paid is what the rules give on the state at payment.
         assert paid.indemnity_amount == self.run(recomputed()), claim_id
         self.paid_checks += 1
+
+    async def _independent(self, claim_id: str) -> dict[str, Any]:
+        claim = await PolicyClaim.get(id=claim_id)
+        policy = await Policy.get(id=self.policy_id)
+        face = sum((s.policy_amount for s in await Sale.filter(id__in=list(claim.sale_ids))), ZERO)
+        paid = await PolicyClaim.filter(policy_id=self.policy_id, status="PAID")
+        period_left = MINIMUM * MULTIPLE - sum((c.indemnity_amount or ZERO for c in paid), ZERO)
+        limits = await CreditLimit.filter(policy_id=self.policy_id, buyer_key=claim.buyer_key)
+        largest = max((x.amount for x in limits if x.amount), default=ZERO)
+        buyer_left = largest * COVERAGE / 100 - sum(
+            (c.indemnity_amount or ZERO for c in paid if c.buyer_key == claim.buyer_key), ZERO
+        )
+        invoices = await PremiumInvoice.filter(policy_id=self.policy_id)
+        overdue = [
+            i
+            for i in invoices
+            if i.kind in ("MINIMUM", "ADJUSTMENT")
+            and i.paid_amount < i.amount
+            and i.due_on is not None
+            and i.due_on < self.today
+        ]
+        late = [
+            i.due_on + timedelta(days=1)
+            for i in invoices
+            if i.kind != "MINIMUM"
+            and i.due_on is not None
+            and i.due_on < self.today
+            and (i.paid_on is None or i.paid_on > i.due_on)
+        ]
+        return {
+            "bound": min(
+                face * COVERAGE / 100, max(period_left, ZERO), max(buyer_left, ZERO)
+            ).quantize(D("0.01")),
+            "all_or_nothing_overdue": bool(overdue),
+            "after_termination": bool(late) and claim.notified_on >= min(late),
+            "terminated_on": policy.terminated_on,
+        }
+
+    @rule(code=st.sampled_from(BUYERS), amount=st.sampled_from(["500.00", "4000.00"]))
+    def omitted_sale(self, code: str, amount: str) -> None:
+        """WT-N4: staff find a sale of last month left out of the declarations."""
+        self.invoice_seq += 1
+        month = (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        line = policy_omissions.OmittedLine(
+            buyer_key(code),
+            f"Z{self.invoice_seq}",
+            month.replace(day=10),
+            month.replace(day=10) + timedelta(days=45),
+            D(amount),
+            "EUR",
+        )
+        self.attempt(
+            policy_omissions.record_omitted_sales(self.staff, self.policy_id, [line], self.now)
+        )
 
     @precondition(lambda self: "PAID" in self.claims.values())
     @rule(data=st.data(), amount=st.sampled_from(["300.00", "1000.00"]))
@@ -445,6 +520,11 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
     @rule(days=st.sampled_from([1, 7, 30, 61]))
     def advance(self, days: int) -> None:
         self.run(self._advance_to(self.now + timedelta(days=days)))
+
+    def check_transition(self, claim_id: str, status: str) -> None:
+        before = self.claims.get(claim_id, status)
+        assert before == status or (before, status) in ALLOWED, (before, status)
+        self.claims[claim_id] = status
 
     # -- invariants -------------------------------------------------------------------
 
@@ -491,17 +571,12 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
         assert seen["recoveries"] == self.recoveries
         # States only through allowed transitions.
         for claim in claims:
-            before = self.claims.get(claim.id, claim.status)
-            assert before == claim.status or (before, claim.status) in ALLOWED, (
-                before,
-                claim.status,
-            )
-            self.claims[claim.id] = claim.status
+            self.check_transition(claim.id, claim.status)
         if policy.status != self.policy_status:
             assert (self.policy_status, policy.status) in POLICY_ALLOWED
             self.policy_status = policy.status
         assert (policy.status == "TERMINATED") == (policy.terminated_on is not None)
 
 
-WholeTurnoverMachine.TestCase.settings = machine_settings(examples=15, steps=30)
+WholeTurnoverMachine.TestCase.settings = machine_settings(examples=20, steps=40)
 test_wt_state_machine = WholeTurnoverMachine.TestCase
