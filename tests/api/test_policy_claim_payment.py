@@ -311,3 +311,27 @@ async def test_wt_c10_documents_late_give_the_insurer_30_days_from_them(
         api, POLICY_CLAIM.replace("paidOn", "paidOn payableBy"), {"id": claim_id}, key
     )
     assert (seen["settlementOn"], seen["payableBy"]) == ("2027-03-17", "2027-04-18")
+
+
+async def test_wt_c6_two_payments_at_once_never_exceed_the_period_cap(
+    api, jobs, storage, make_partner, make_staff
+):
+    import asyncio
+
+    from domain.store.policy_models import PolicyClaim
+
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id, claims = await one_sale_claims(
+        api, jobs, key, staff, ("1", "2"), max_indemnity_multiple=80
+    )
+    await advance(api, key, clock_id, PAID_ON)
+    answers = await asyncio.gather(*(pay(api, staff, c["id"], PAID_ON) for c in claims))
+    paid = [a["claim"] for a in answers if a["claim"]]
+    refused = [e["code"] for a in answers for e in a["userErrors"]]
+    assert refused in ([], ["INVALID_STATE"])  # the loser of a race retries
+    rows = await PolicyClaim.filter(policy_id=policy_id, status="PAID")
+    total = sum((r.indemnity_amount for r in rows), start=0)
+    assert total <= 8000 and len(paid) == len(rows)
+    assert (await Policy.get(id=policy_id)).indemnities_paid == total
+    if not refused:
+        assert sorted(amount_of(c) for c in paid) == ["7200.00", "800.00"]
