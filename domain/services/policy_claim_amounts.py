@@ -182,6 +182,31 @@ async def compute(claim: PolicyClaim, policy: Policy, on: date) -> ClaimAmount:
     )
 
 
+async def indemnified_outstanding(claim: PolicyClaim, policy: Policy) -> Decimal:
+    """WT-R1: the indemnified credits' principal still unpaid when the indemnity was paid,
+    collections up to then imputed as WT-C8 does (oldest due date first)."""
+    sales = await buyer_credits.sales_of(policy.id, claim.buyer_key)
+    by_number = {s.invoice_number: s.id for s in sales}
+    rows = await Collection.filter(policy_id=policy.id, buyer_key=claim.buyer_key)
+    collections = [
+        RuleCollection(r.id, r.received_on, r.amount, by_number.get(r.invoice_number or ""))
+        for r in rows
+    ]
+    mine = set(claim.sale_ids)
+    credits = [
+        replace(buyer_credits.uncollected(s), excluded_by=None)
+        if s.id in mine
+        else buyer_credits.uncollected(s)
+        for s in sales
+    ]
+    authorised = {s.id for s in sales if s.outside_cover_authorised}
+    imputed = collection_rules.impute_collections(
+        credits, collections, claim.paid_on, authorised
+    ).per_credit
+    indemnified = {s.id for s in claim_credits(claim, sales)}  # not disputed (WT-C4)
+    return _sum([s.policy_amount - imputed.get(s.id, ZERO) for s in sales if s.id in indemnified])
+
+
 async def _omission(
     policy_id: str, buyer_key: str, buyer_sales: list[Sale]
 ) -> tuple[Decimal, Decimal] | None:

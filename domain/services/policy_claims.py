@@ -479,7 +479,7 @@ async def record_recovery(
     if goods_market_value is not None:
         invoiced = sum((s.policy_amount for s in sales), Decimal("0.00"))
         amount += claim_rules.recovered_goods_value(goods_market_value, invoiced)
-    outstanding = sum((s.policy_amount - s.collected for s in sales), Decimal("0.00"))
+    outstanding = await amounts.indemnified_outstanding(claim, policy)
     indemnified_left = max(outstanding - claim.recovered, Decimal("0.00"))
     limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
     coverage = (
