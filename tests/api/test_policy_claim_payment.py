@@ -311,6 +311,22 @@ async def test_wt_c10_documents_late_give_the_insurer_30_days_from_them(
         api, POLICY_CLAIM.replace("paidOn", "paidOn payableBy"), {"id": claim_id}, key
     )
     assert (seen["settlementOn"], seen["payableBy"]) == ("2027-03-17", "2027-04-18")
+    # Not paid by then: the sweep flags the insurer's own deadline to staff (WT-C10).
+    await advance(api, key, clock_id, date(2027, 4, 18))
+    from tests.api.policy_helpers import POLICY
+
+    def missed(policy: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            e["data"]
+            for e in policy["events"]
+            if e["type"] == "deadline.missed" and e["data"]["deadline"]["kind"] == "PAYMENT"
+        ]
+
+    assert missed(await call(api, POLICY, {"id": policy_id}, key)) == []
+    await advance(api, key, clock_id, date(2027, 4, 19))
+    [flagged] = missed(await call(api, POLICY, {"id": policy_id}, key))
+    assert flagged["flaggedToStaff"] is True
+    assert flagged["deadline"]["rule"] == "WT-C10"
 
 
 async def test_wt_c6_two_payments_at_once_never_exceed_the_period_cap(
