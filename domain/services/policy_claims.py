@@ -272,6 +272,10 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
             calculated_at=now,
             settlement_on=amount.settlement_on,
         )
+        if changed and amount.settlement_on != claim.settlement_on:
+            await policy_sweep.move_deadline(
+                policy.id, "SETTLEMENT", claim.id, amount.settlement_on
+            )
         if changed:
             await policy_events.record(
                 policy,

@@ -94,6 +94,18 @@ async def move_notification_deadline(policy_id: str, sale: Sale) -> None:
     )
 
 
+async def move_deadline(policy_id: str, kind: str, subject: str, due: date) -> None:
+    """An open deadline whose date moved (WT-C3 after an extension of a claimed credit)."""
+    await (
+        PolicyDeadline.filter(policy_id=policy_id, kind=kind, subject=subject, state="OPEN")
+        .exclude(due_on=due)
+        .update(
+            due_on=due,
+            next_check_on=cover_life.next_check(due, list(cover_life.ANNOUNCE_DAYS_BEFORE)),
+        )
+    )
+
+
 async def void_notification_deadlines(policy_id: str, sale_ids: list[str]) -> None:
     """Paid in full: nothing to notify any more."""
     if sale_ids:
