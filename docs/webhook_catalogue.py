@@ -364,7 +364,8 @@ EVENTS: dict[str, EventDoc] = {
     ),
     "claim.paid": EventDoc(
         "Insurer staff marked the indemnity paid (`markIndemnityPaid`: cover INDEMNIFIED; "
-        "`markPolicyIndemnityPaid` after the WT-C3 waiting period; `decideTopUpClaim`).",
+        "`markPolicyIndemnityPaid` after the WT-C3 waiting period, `amount` recomputed on the "
+        "payment day and `previewAmount` the last calculation; `decideTopUpClaim`).",
         (
             _ex("Cover claim", fi_cover("INDEMNIFIED"), claimId=CLAIM_ID, paidOn="2027-05-20"),
             _ex(
@@ -373,6 +374,7 @@ EVENTS: dict[str, EventDoc] = {
                 claimId=POLICY_CLAIM_ID,
                 paidOn="2027-09-12",
                 amount="8100.00",
+                previewAmount="8250.00",
             ),
             _ex("TU claim", top_up_policy(), claimId=TOP_UP_CLAIM_ID, cause=""),
         ),
@@ -502,6 +504,20 @@ EVENTS: dict[str, EventDoc] = {
                 amount="412.50",
                 accruedPremium="5412.50",
                 rule="WT-P1",
+            ),
+        ),
+    ),
+    "policy.terminated": EventDoc(
+        "WT-P4: a premium instalment (adjustment or extension invoice) was not paid in full by "
+        "its due date: the policy ended automatically the day after; nothing is owed on claims "
+        "notified from that day.",
+        (
+            _ex(
+                "WT policy",
+                wt_policy(),
+                terminatedOn="2027-03-24",
+                invoiceId=_id("pin", 14),
+                rule="WT-P4",
             ),
         ),
     ),

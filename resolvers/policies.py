@@ -16,6 +16,7 @@ from domain.services import (
     policy_claims,
     policy_declarations,
     policy_extensions,
+    policy_omissions,
     policy_terms,
 )
 from domain.services.errors import DomainError
@@ -68,6 +69,7 @@ def invoice_out(row: rows.PremiumInvoice, currency: str) -> t.PremiumInvoice:
         issued_on=row.issued_on,
         paid_amount=money_or_zero(row.paid_amount, currency),
         paid_on=row.paid_on,
+        due_on=row.due_on,
     )
 
 
@@ -115,6 +117,7 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         activated_on=row.activated_on,
         political_risks_contracted=row.political_risks_contracted,  # C-1
         claim_file_fee=money_or_zero(row.claim_file_fee, currency),  # WT-P5
+        terminated_on=row.terminated_on,
         premium_invoices=[invoice_out(i, currency) for i in invoices],
         accrued_premium=money_or_zero(await policies.accrued_premium(row.id), currency),
         deadlines=[_deadline_out(d) for d in deadlines],
@@ -221,6 +224,8 @@ async def claim_out(row: rows.PolicyClaim) -> t.PolicyClaim:
         rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
         if row.rejection
         else None,
+        documents_complete_on=row.documents_complete_on,
+        payable_by=row.payable_by,
     )
 
 
@@ -646,3 +651,41 @@ async def record_recovery(info: Info, input: t.RecordRecoveryInput) -> t.Recover
         }
 
     return await run_mutation(info, t.RecoveryPayload, body)
+
+
+async def record_omitted_sales(info: Info, input: t.RecordOmittedSalesInput) -> t.PolicyPayload:
+    async def body() -> dict[str, Any]:
+        lines = [
+            policy_omissions.OmittedLine(
+                buyer_key=_buyer_key(s.buyer),
+                invoice_number=s.invoice_number.strip(),
+                issue_date=s.issue_date,
+                due_date=s.due_date,
+                amount=s.amount.amount,
+                currency=s.amount.currency.strip().upper(),
+            )
+            for s in input.sales
+        ]
+        row = await policy_omissions.record_omitted_sales(
+            info.context.principal, str(input.policy_id), lines, info.context.now
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.PolicyPayload, body)
+
+
+async def authorise_sale_outside_cover(
+    info: Info, input: t.AuthoriseSaleOutsideCoverInput
+) -> t.DeclaredCreditPayload:
+    async def body() -> dict[str, Any]:
+        row = await policy_omissions.authorise_sale_outside_cover(
+            info.context.principal,
+            str(input.policy_id),
+            _buyer_key(input.buyer),
+            input.invoice_number.strip(),
+            info.context.now,
+        )
+        policy = await rows.Policy.get(id=str(input.policy_id))
+        return {"credit": credit_out(row, policy.currency)}
+
+    return await run_mutation(info, t.DeclaredCreditPayload, body)

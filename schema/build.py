@@ -349,6 +349,22 @@ class Mutation:
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.record_collection_costs(info, input)
 
+    @strawberry.mutation(
+        description="Staff: sales found undeclared; they reduce indemnities (WT-N4)."
+    )
+    async def record_omitted_sales(
+        self, info: Info, input: wt.RecordOmittedSalesInput
+    ) -> wt.PolicyPayload:
+        return await policy_resolvers.record_omitted_sales(info, input)
+
+    @strawberry.mutation(
+        description="Staff: a sale outside the cover made with express authorisation (WT-C8)."
+    )
+    async def authorise_sale_outside_cover(
+        self, info: Info, input: wt.AuthoriseSaleOutsideCoverInput
+    ) -> wt.DeclaredCreditPayload:
+        return await policy_resolvers.authorise_sale_outside_cover(info, input)
+
     @strawberry.mutation(description="Staff: a recovery after the indemnity (WT-R1, WT-R2).")
     async def record_recovery(
         self, info: Info, input: wt.RecordRecoveryInput

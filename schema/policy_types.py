@@ -22,6 +22,7 @@ from schema.types import Company, Money, Node, RuleViolation, UserError
 class PolicyStatus(Enum):
     PENDING_PREMIUM = "PENDING_PREMIUM"
     ACTIVE = "ACTIVE"
+    TERMINATED = "TERMINATED"
 
 
 @strawberry.type(description="WT-P1: the premium rate for payment terms up to maxTermDays.")
@@ -46,11 +47,14 @@ class PremiumInvoice(Node):
     issued_on: dt.date
     paid_amount: Money
     paid_on: dt.date | None
+    due_on: dt.date | None = strawberry.field(
+        default=None, description="WT-P4: paid in full by then, or the policy ends the day after."
+    )
 
 
 @strawberry.type(
     description="DECLARATION (WT-N1), PREMIUM_ADJUSTMENT (WT-P1), DOCUMENTS (WT-C2), "
-    "SETTLEMENT (WT-C3)."
+    "SETTLEMENT (WT-C3), PAYMENT (WT-C10), PREMIUM_PAYMENT (WT-P4)."
 )
 class PolicyDeadline:
     kind: str
@@ -100,6 +104,9 @@ class Policy(Node):
     )
     claim_file_fee: Money | None = strawberry.field(
         default=None, description="WT-P5: what each claim file opened costs."
+    )
+    terminated_on: dt.date | None = strawberry.field(
+        default=None, description="WT-P4: ended automatically for a premium instalment paid late."
     )
 
 
@@ -230,6 +237,14 @@ class PolicyClaim(Node):
     rejection: RuleViolation | None
     file_fee: Money | None = strawberry.field(
         default=None, description="WT-P5: what opening this claim file costs the policyholder."
+    )
+    documents_complete_on: dt.date | None = strawberry.field(
+        default=None, description="WT-C10: the day the WT-C2 documents were complete."
+    )
+    payable_by: dt.date | None = strawberry.field(
+        default=None,
+        description="WT-C10: max(end of the waiting period + 1 month, complete documentation "
+        "+ 30 days).",
     )
 
 
@@ -454,6 +469,34 @@ class RecordRecoveryInput:
 class RecordCollectionCostsInput:
     claim_id: strawberry.ID
     amount: MoneyInput
+
+
+@strawberry.input(description="WT-N4: a sale that had to be declared and was not.")
+class OmittedSaleInput:
+    buyer: BuyerRefInput
+    invoice_number: str
+    issue_date: dt.date
+    due_date: dt.date
+    amount: MoneyInput
+
+
+@strawberry.input
+class RecordOmittedSalesInput:
+    policy_id: strawberry.ID
+    sales: list[OmittedSaleInput]
+
+
+@strawberry.input(description="WT-C8: a sale outside the cover made with the insurer's consent.")
+class AuthoriseSaleOutsideCoverInput:
+    policy_id: strawberry.ID
+    buyer: BuyerRefInput
+    invoice_number: str
+
+
+@strawberry.type
+class DeclaredCreditPayload:
+    credit: DeclaredCredit | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

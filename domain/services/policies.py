@@ -7,7 +7,7 @@ Every "now" is the policy's test clock time when it has one.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from domain.store.ids import new_id
 from domain.store.models import Partner, TestClock
 from domain.store.policy_models import CreditLimit, Policy, PremiumInvoice, Sale
 
-PENDING_PREMIUM, ACTIVE = "PENDING_PREMIUM", "ACTIVE"
+PENDING_PREMIUM, ACTIVE, TERMINATED = "PENDING_PREMIUM", "ACTIVE", "TERMINATED"
 #: The longest policy period accepted (one insurance year, renewed by a new policy).
 MAX_PERIOD_MONTHS = 12
 
@@ -173,6 +173,7 @@ async def create_policy(principal: Principal, draft: PolicyDraft, real_now: date
             month=None,
             amount=policy.minimum_premium,
             issued_on=now.date(),
+            due_on=premium_rules.invoice_due_on(now.date()),
             created_at=now,
         )
         await _create_declaration_deadlines(policy, now)
@@ -251,15 +252,7 @@ async def issue_adjustment(policy: Policy, month: date, now: datetime, actor: st
     amount = premium_rules.adjustment_due(accrued, policy.minimum_premium, invoiced)
     if amount <= 0:
         return Decimal("0.00")
-    invoice = await PremiumInvoice.create(
-        id=new_id("pin"),
-        policy_id=policy.id,
-        kind="ADJUSTMENT",
-        month=month,
-        amount=amount,
-        issued_on=now.date(),
-        created_at=now,
-    )
+    invoice = await issue_invoice(policy, "ADJUSTMENT", month, amount, now)
     await policy_events.record(
         policy,
         "premium.adjustment_issued",
@@ -274,6 +267,49 @@ async def issue_adjustment(policy: Policy, month: date, now: datetime, actor: st
         },
     )
     return amount
+
+
+async def issue_invoice(
+    policy: Policy, kind: str, month: date | None, amount: Decimal, now: datetime
+) -> PremiumInvoice:
+    """An ADJUSTMENT or EXTENSION invoice, due PREMIUM_PAYMENT_DAYS after issue, with its
+    PREMIUM_PAYMENT deadline (WT-P4). Call inside a transaction."""
+    from domain.services import policy_sweep
+
+    invoice = await PremiumInvoice.create(
+        id=new_id("pin"),
+        policy_id=policy.id,
+        kind=kind,
+        month=month,
+        amount=amount,
+        issued_on=now.date(),
+        due_on=premium_rules.invoice_due_on(now.date()),
+        created_at=now,
+    )
+    assert invoice.due_on is not None
+    await policy_sweep.open_deadline(
+        policy, "PREMIUM_PAYMENT", invoice.id, "WT-P4", invoice.due_on, now
+    )
+    return invoice
+
+
+async def terminate(policy: Policy, due_on: date, invoice_id: str, now: datetime) -> bool:
+    """WT-P4: the policy ends automatically on the day after the unpaid invoice's due
+    date. Compare-and-set on a policy not yet terminated; call inside a transaction."""
+    ends_on = due_on + timedelta(days=1)
+    ended = await Policy.filter(id=policy.id, terminated_on__isnull=True).update(
+        status=TERMINATED, terminated_on=ends_on
+    )
+    if ended:
+        await policy.refresh_from_db()
+        await policy_events.record(
+            policy,
+            "policy.terminated",
+            actor=cover_events.SYSTEM,
+            now=now,
+            data={"terminatedOn": ends_on.isoformat(), "invoiceId": invoice_id, "rule": "WT-P4"},
+        )
+    return bool(ended)
 
 
 async def issue_premium_invoice(
@@ -329,6 +365,13 @@ async def record_premium_payment(
             data={"invoiceId": invoice.id, "amount": str(amount)},
             webhook=False,
         )
+        if invoice.paid_amount == invoice.amount and invoice.kind != "MINIMUM":
+            from domain.services import policy_sweep
+
+            await policy_sweep.meet(policy.id, "PREMIUM_PAYMENT", invoice.id, paid_on)
+            # WT-P4: paid in full after its due date, the policy ended all the same.
+            if invoice.due_on is not None and paid_on > invoice.due_on:
+                await terminate(policy, invoice.due_on, invoice.id, now)
         if invoice.kind == "MINIMUM" and invoice.paid_amount == invoice.amount:
             activated = await Policy.filter(id=policy.id, status=PENDING_PREMIUM).update(
                 status=ACTIVE, activated_on=paid_on

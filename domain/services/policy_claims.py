@@ -8,7 +8,6 @@ recoveries shared by coverage percentage (WT-R1).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,14 +15,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.rules import contract_terms
+from domain.rules.indemnity import IndemnityResult
 from domain.rules.money import round_cents
 from domain.rules.wt import claims as claim_rules
-from domain.rules.wt import exposure as exposure_rules
-from domain.rules.wt.terms import Collection as RuleCollection
-from domain.rules.wt.terms import Credit
+from domain.rules.wt import premium as premium_rules
+from domain.rules.wt import settlement as settlement_rules
 from domain.services import (
     buyer_credits,
-    cover_decisions,
     cover_events,
     document_storage,
     documents,
@@ -32,13 +30,12 @@ from domain.services import (
     policy_events,
     policy_sweep,
 )
+from domain.services import policy_claim_amounts as amounts
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 from domain.store.policy_models import (
-    Collection,
-    ExchangeRate,
     Policy,
     PolicyClaim,
     PolicyDocument,
@@ -76,6 +73,10 @@ async def notify_non_payment(
     policy = await policies.partner_policy(principal, policy_id)
     now = await policies.policy_now(policy, real_now)
     today = now.date()
+    ended = amounts.termination_of(policy, await amounts.invoice_facts(policy.id), today)
+    after_end = premium_rules.claim_after_termination(today, ended)
+    if after_end is not None:
+        raise DomainError(after_end.rule, after_end.message, ("input", "policyId"))
     if await PolicyClaim.filter(
         policy_id=policy.id, buyer_key=buyer_key, status__in=IN_PROCESS
     ).exists():
@@ -152,7 +153,9 @@ async def notify_non_payment(
             notified_on=today,
             sale_ids=[s.id for s in covered],
             documents_due_on=claim_rules.documents_due_on(today),
-            settlement_on=claim_rules.settlement_on(today, policy.waiting_period_days),
+            settlement_on=settlement_rules.claim_settlement_on(
+                [s.extended_due_date or s.due_date for s in covered], policy.waiting_period_days
+            ),
             file_fee=contract_terms.claim_file_fee(policy.claim_file_fee, status),  # WT-P5
             created_at=now,
         )
@@ -229,6 +232,14 @@ async def submit_policy_document(
         )
         if not await missing_documents(claim):
             await policy_sweep.meet(policy.id, "DOCUMENTS", claim.id, now.date())
+            # WT-C10: the insurer has at least 30 days from complete documentation.
+            payable_by = settlement_rules.payable_by(claim.settlement_on, now.date())
+            if await PolicyClaim.filter(id=claim.id, documents_complete_on__isnull=True).update(
+                documents_complete_on=now.date(), payable_by=payable_by
+            ):
+                await policy_sweep.open_deadline(
+                    policy, "PAYMENT", claim.id, "WT-C10", payable_by, now
+                )
             moved = await PolicyClaim.filter(id=claim.id, status="DOCUMENTS_PENDING").update(
                 status="UNDER_REVIEW"
             )
@@ -245,118 +256,29 @@ async def submit_policy_document(
     return document
 
 
-def _collected_by(
-    credits: list[Credit], collections: list[Collection], on: date | None
-) -> dict[str, Decimal]:
-    rules_rows = [
-        RuleCollection(c.id, c.received_on, c.amount, c.invoice_number)
-        for c in collections
-        if on is None or c.received_on <= on
-    ]
-    return dict(exposure_rules.allocate_collections(credits, rules_rows).per_credit)
-
-
 async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | None:
-    """The `policy_claim.calculate_indemnity` job (WT-C6 with WT-P2): idempotent."""
+    """The `policy_claim.calculate_indemnity` job (WT-C6 with WT-P2): a preview as if paid
+    today, idempotent. The payment recomputes it (mark_policy_indemnity_paid)."""
     claim = await PolicyClaim.get_or_none(id=claim_id)
     if claim is None or claim.status not in ("UNDER_REVIEW", "APPROVED", "SUSPENDED"):
         return None
     policy = await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
     now = await policies.policy_now(policy, real_now)
-    sales = await buyer_credits.sales_of(policy.id, claim.buyer_key)
-    invoice_ids = {s.invoice_number: s.id for s in sales}
-    collections = await Collection.filter(policy_id=policy.id, buyer_key=claim.buyer_key)
-    # Allocation works on face amounts; assigned collections name their invoice.
-    base = [buyer_credits.uncollected(s) for s in sales]
-    collections = [
-        c for c in collections if c.invoice_number is None or c.invoice_number in invoice_ids
-    ]
-    for row in collections:
-        if row.invoice_number is not None:
-            row.invoice_number = invoice_ids[row.invoice_number]
-    at_notice = _collected_by(base, collections, claim.notified_on)
-    up_to_now = _collected_by(base, collections, None)
-    credits_at_notice = [replace(c, collected=at_notice.get(c.id, Decimal("0.00"))) for c in base]
-    limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
-    terms = buyer_credits.terms_of_limit(limit) if limit else None
-    # WT-C6: the claim's covered credits unpaid at the notification, whole. Not cut to the
-    # limit here: wt_indemnity deducts the collections up to payment first and then caps
-    # at coverage% x the limit, so a collection lowers the part above the limit first
-    # (WT-L5: collections free capacity) instead of the insured part.
-    unpaid_at_notice = {c.id: c.outstanding for c in credits_at_notice}
-    counted = [sid for sid in claim.sale_ids if not next(s for s in sales if s.id == sid).disputed]
-    insured_unpaid = sum(
-        (unpaid_at_notice.get(sid, Decimal("0.00")) for sid in counted), Decimal("0.00")
-    )
-    collections_since = sum(
-        (
-            up_to_now.get(sid, Decimal("0.00")) - at_notice.get(sid, Decimal("0.00"))
-            for sid in counted
-        ),
-        Decimal("0.00"),
-    )
-    paid_before = await PolicyClaim.filter(policy_id=policy.id, status="PAID").exclude(id=claim.id)
-    invoiced, premium_paid = await policies.premium_totals(policy.id)
-    counted_sales = [s for s in sales if s.id in counted]
-    rates = await _foreign_rates(policy, counted_sales, now.date())
-    if rates is not None:
-        # WT-C7: back to the credit's currency, then the lesser of the two rates.
-        sale_rate = rates[0]
-        insured_unpaid = sum(
-            (
-                s.amount
-                if unpaid_at_notice.get(s.id) == s.policy_amount
-                else round_cents(unpaid_at_notice.get(s.id, Decimal("0.00")) / sale_rate)
-                for s in counted_sales
-            ),
-            Decimal("0.00"),
-        )
-        collections_since = round_cents(collections_since / sale_rate)
-    # WT-L4: the firm orders' part of the indemnity is held to the cap left.
-    firm_loss, firm_cap_left = await cover_decisions.firm_order_claim_terms(
-        policy.id,
-        claim.buyer_key,
-        claim.id,
-        [s.id for s in counted_sales if s.firm_order],
-        {
-            sid: unpaid_at_notice.get(sid, Decimal("0.00"))
-            - (up_to_now.get(sid, Decimal("0.00")) - at_notice.get(sid, Decimal("0.00")))
-            for sid in counted
-        },
-    )
-    result = claim_rules.wt_indemnity(
-        firm_order_loss=firm_loss if rates is None else round_cents(firm_loss / rates[0]),
-        firm_order_cap_left=firm_cap_left,
-        sale_rate=rates[0] if rates else None,
-        indemnity_rate=rates[1] if rates else None,
-        insured_unpaid=insured_unpaid,
-        collections_up_to_payment=collections_since,
-        coverage_percent=terms.coverage_percent if terms else policy.coverage_percent,
-        # WT-L5, WT-L8: what the buyer's other credits (uncovered ones too) left of it.
-        limit_amount=await cover_decisions.claim_limit_amount(
-            policy.id, claim.buyer_key, credits_at_notice, counted, terms.amount
-        )
-        if terms
-        else Decimal("0.00"),
-        period_indemnities_paid=sum(
-            (c.indemnity_amount or Decimal("0.00") for c in paid_before), Decimal("0.00")
-        ),
-        minimum_premium=policy.minimum_premium,
-        max_indemnity_multiple=policy.max_indemnity_multiple,
-        premium_paid=premium_paid,
-        premium_total=invoiced,
-        collection_costs=claim.collection_costs
-        if rates is None
-        else round_cents(claim.collection_costs / rates[0]),
-    )
-    lines: list[dict[str, Any]] = [
-        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
-        for line in result.lines
-    ]
+    amount = await amounts.compute(claim, policy, now.date())
+    result = amount.result
     async with in_transaction():
         changed = await PolicyClaim.filter(
             id=claim.id, status__in=("UNDER_REVIEW", "APPROVED", "SUSPENDED")
-        ).update(indemnity_amount=result.amount, indemnity_lines=lines, calculated_at=now)
+        ).update(
+            indemnity_amount=result.amount,
+            indemnity_lines=_lines(result),
+            calculated_at=now,
+            settlement_on=amount.settlement_on,
+        )
+        if changed and amount.settlement_on != claim.settlement_on:
+            await policy_sweep.move_deadline(
+                policy.id, "SETTLEMENT", claim.id, amount.settlement_on
+            )
         if changed:
             await policy_events.record(
                 policy,
@@ -368,28 +290,11 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     return result.amount
 
 
-async def _foreign_rates(
-    policy: Policy, counted: list[Sale], today: date
-) -> tuple[Decimal, Decimal] | None:
-    """WT-C7 applies to a claim whose credits share one foreign currency and one
-    day-of-sale rate: (that rate, the rate of the indemnity day, or the latest before
-    it). None otherwise: the amounts stay at their day-of-sale rates (WT-N3)."""
-    currencies = {s.currency for s in counted}
-    sale_rates = {s.rate for s in counted}
-    if len(currencies) != 1 or len(sale_rates) != 1:
-        return None
-    (currency,) = currencies
-    if currency == policy.currency:
-        return None
-    latest = (
-        await ExchangeRate.filter(
-            from_currency=currency, to_currency=policy.currency, on__lte=today
-        )
-        .order_by("-on")
-        .first()
-    )
-    (sale_rate,) = sale_rates
-    return sale_rate, latest.rate if latest else sale_rate
+def _lines(result: IndemnityResult) -> list[dict[str, Any]]:
+    return [
+        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
+        for line in result.lines
+    ]
 
 
 async def recalculate_open_claims(
@@ -457,26 +362,56 @@ async def decide_policy_claim(
 async def mark_policy_indemnity_paid(
     principal: Principal, claim_id: str, paid_on: date, real_now: datetime
 ) -> PolicyClaim:
-    """APPROVED -> PAID. WT-C3: not before the end of the waiting period."""
+    """APPROVED -> PAID with the indemnity recomputed from the state on `paid_on`, in the
+    paying transaction (LIFECYCLE 5a): collections and collection costs up to then
+    (WT-C6, WT-C8), the period cap and the buyer maximum against the indemnities paid
+    (WT-C6, WT-C9), the rate of the payment day (WT-C7), the premium on that day (WT-P2,
+    WT-P3, WT-P4) and undeclared sales (WT-N4). Never before the waiting period ends
+    (WT-C3), never on a day still to come. The stored calculation is only a preview."""
     claim, policy = await _staff_claim(principal, claim_id)
-    if paid_on < claim.settlement_on:
-        raise DomainError(
-            "WT-C3",
-            f"Settled at the end of the waiting period, on {claim.settlement_on}.",
-            ("input", "paidOn"),
-        )
     now = await policies.policy_now(policy, real_now)
     async with in_transaction():
-        moved = await PolicyClaim.filter(id=claim.id, status="APPROVED").update(
-            status="PAID", paid_on=paid_on
-        )
-        if moved != 1:
+        claim = await PolicyClaim.get(id=claim.id)
+        policy = await Policy.get(id=policy.id)
+        if claim.status != "APPROVED":
             raise DomainError(
                 "INVALID_STATE",
                 f"Claim {claim.id} is {claim.status}, not APPROVED.",
                 ("input", "claimId"),
             )
+        amount = await amounts.compute(claim, policy, paid_on)
+        too_early = settlement_rules.check_payment_day(paid_on, amount.settlement_on)
+        if too_early is not None:
+            raise DomainError(too_early.rule, too_early.message, too_early.field)
+        if paid_on > now.date():
+            raise DomainError(
+                "INVALID_INPUT",
+                f"A payment is recorded once made: {paid_on} is after today ({now.date()}).",
+                ("input", "paidOn"),
+            )
+        refusal = amount.refusal
+        if refusal is not None:
+            raise DomainError(refusal.rule, refusal.message, refusal.field or ("input", "claimId"))
+        paid = amount.result.amount
+        # WT-C6: one payment at a time per policy; the period's paid total is the guard.
+        guarded = await Policy.filter(
+            id=policy.id, indemnities_paid=policy.indemnities_paid
+        ).update(indemnities_paid=amount.period_paid + paid)
+        moved = await PolicyClaim.filter(id=claim.id, status="APPROVED").update(
+            status="PAID",
+            paid_on=paid_on,
+            indemnity_amount=paid,
+            indemnity_lines=_lines(amount.result),
+            calculated_at=now,
+            settlement_on=amount.settlement_on,
+            payable_by=settlement_rules.payable_by(
+                amount.settlement_on, claim.documents_complete_on
+            ),
+        )
+        if guarded != 1 or moved != 1:
+            raise DomainError("INVALID_STATE", f"Claim {claim.id} changed meanwhile; retry.")
         await policy_sweep.meet(policy.id, "SETTLEMENT", claim.id, paid_on)
+        await policy_sweep.meet(policy.id, "PAYMENT", claim.id, paid_on)
         await policy_events.record(
             policy,
             "claim.paid",
@@ -485,7 +420,8 @@ async def mark_policy_indemnity_paid(
             data={
                 "claimId": claim.id,
                 "paidOn": paid_on.isoformat(),
-                "amount": str(claim.indemnity_amount),
+                "amount": str(paid),
+                "previewAmount": str(claim.indemnity_amount),
             },
         )
     await claim.refresh_from_db()
@@ -550,7 +486,7 @@ async def record_recovery(
     if goods_market_value is not None:
         invoiced = sum((s.policy_amount for s in sales), Decimal("0.00"))
         amount += claim_rules.recovered_goods_value(goods_market_value, invoiced)
-    outstanding = sum((s.policy_amount - s.collected for s in sales), Decimal("0.00"))
+    outstanding = await amounts.indemnified_outstanding(claim, policy)
     indemnified_left = max(outstanding - claim.recovered, Decimal("0.00"))
     limit = await buyer_credits.limit_for_claim(policy.id, claim.buyer_key, claim.notified_on)
     coverage = (

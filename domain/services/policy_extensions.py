@@ -14,7 +14,7 @@ from domain.services import cover_decisions, policies, policy_events, policy_swe
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
-from domain.store.policy_models import Extension, Policy, PremiumInvoice, Sale
+from domain.store.policy_models import Extension, Policy, Sale
 
 OPTIONAL, PENDING, AUTHORISED, REFUSED = (
     "OPTIONAL",
@@ -39,15 +39,7 @@ async def _apply(policy: Policy, extension: Extension, sale: Sale, now: datetime
     # WT-L7 counts from the duly extended due date: later sales are decided again.
     await cover_decisions.redecide_buyer(policy, sale.buyer_key, now)
     if extension.premium > 0:
-        await PremiumInvoice.create(
-            id=new_id("pin"),
-            policy_id=policy.id,
-            kind="EXTENSION",
-            month=None,
-            amount=extension.premium,
-            issued_on=now.date(),
-            created_at=now,
-        )
+        await policies.issue_invoice(policy, "EXTENSION", None, extension.premium, now)
 
 
 async def declare_extension(

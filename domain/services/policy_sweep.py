@@ -9,8 +9,12 @@
   Not announced: most credits are paid, and collections are declared only monthly.
 - DOCUMENTS (WT-C2): a claim's documents within 30 days of the notification, else the
   claim is rejected.
-- SETTLEMENT (WT-C3): the insurer settles at the end of the waiting period; unpaid then,
-  it is flagged to staff like FI-C2.
+- SETTLEMENT (WT-C3): the insurer settles at the end of the waiting period, counted from
+  the credits' due dates; unpaid then, it is flagged to staff like FI-C2.
+- PAYMENT (WT-C10): paid by max(end of the waiting period + 1 month, complete
+  documentation + 30 days); unpaid then, flagged to staff.
+- PREMIUM_PAYMENT (WT-P4): an adjustment or extension premium invoice unpaid in full by
+  its due date ends the policy automatically the day after (TERMINATED).
 
 Rows are read by (state, next_check_on); every change is a compare-and-set on the row,
 so two sweeps at once do nothing twice.
@@ -29,8 +33,10 @@ from domain.store.policy_models import Policy, PolicyClaim, PolicyDeadline, Sale
 
 #: Deadlines whose miss is an action of ours rather than a failure of the insured.
 ACTIONS = ("PREMIUM_ADJUSTMENT",)
+#: The insurer's own deadlines: missed, they are flagged to staff (WT-C3, WT-C10).
+INSURER_SIDE = ("SETTLEMENT", "PAYMENT")
 #: Deadlines announced to the partner 7 and 1 days before (the insured's obligations).
-ANNOUNCED = ("DECLARATION", "DOCUMENTS")
+ANNOUNCED = ("DECLARATION", "DOCUMENTS", "PREMIUM_PAYMENT")
 
 
 async def open_deadline(
@@ -88,6 +94,18 @@ async def move_notification_deadline(policy_id: str, sale: Sale) -> None:
     )
 
 
+async def move_deadline(policy_id: str, kind: str, subject: str, due: date) -> None:
+    """An open deadline whose date moved (WT-C3 after an extension of a claimed credit)."""
+    await (
+        PolicyDeadline.filter(policy_id=policy_id, kind=kind, subject=subject, state="OPEN")
+        .exclude(due_on=due)
+        .update(
+            due_on=due,
+            next_check_on=cover_life.next_check(due, list(cover_life.ANNOUNCE_DAYS_BEFORE)),
+        )
+    )
+
+
 async def void_notification_deadlines(policy_id: str, sale_ids: list[str]) -> None:
     """Paid in full: nothing to notify any more."""
     if sale_ids:
@@ -100,7 +118,10 @@ async def void_claim_deadlines(policy_id: str, claim_id: str) -> None:
     """A rejected claim waits for no documents and is never settled: its open DOCUMENTS
     (WT-C2) and SETTLEMENT (WT-C3) rows are void, so neither is missed and flagged."""
     await PolicyDeadline.filter(
-        policy_id=policy_id, subject=claim_id, kind__in=("DOCUMENTS", "SETTLEMENT"), state="OPEN"
+        policy_id=policy_id,
+        subject=claim_id,
+        kind__in=("DOCUMENTS", "SETTLEMENT", "PAYMENT"),
+        state="OPEN",
     ).update(state="VOID")
 
 
@@ -167,6 +188,9 @@ async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
                 policy, date.fromisoformat(row.subject), now, cover_events.SYSTEM
             )
             return
+        if row.kind == "PREMIUM_PAYMENT":
+            await policies.terminate(policy, row.due_on, row.subject, now)
+            return
         if row.kind == "DECLARATION":
             await policy_events.record(
                 policy,
@@ -181,7 +205,7 @@ async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
             "deadline.missed",
             actor=cover_events.SYSTEM,
             now=now,
-            data={"deadline": _describe(row), "flaggedToStaff": row.kind == "SETTLEMENT"},
+            data={"deadline": _describe(row), "flaggedToStaff": row.kind in INSURER_SIDE},
         )
         if row.kind == "NOTIFICATION":
             await Sale.filter(id=row.subject, excluded_by__isnull=True).update(

@@ -52,6 +52,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "credit_limit.cancelled",
     "declaration.late",
     "premium.adjustment_issued",
+    "policy.terminated",
     "extension.decided",
     # Top-up policies (TU rules); claim events are shared.
     "top_up_limit.changed",

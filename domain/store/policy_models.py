@@ -42,6 +42,10 @@ class Policy(Model):
     premium_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     #: the day the minimum premium was paid in full - cover starts then (WT-P1)
     activated_on = fields.DateField(null=True)
+    #: WT-P4 - the day the policy ended automatically for a premium instalment paid late
+    terminated_on = fields.DateField(null=True)
+    #: WT-C6 - indemnities paid in the period, the compare-and-set guard of every payment
+    indemnities_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="policies", null=True, on_delete=fields.SET_NULL
     )
@@ -141,6 +145,8 @@ class Sale(Model):
     firm_order_signed_on = fields.DateField(null=True)
     extended_due_date = fields.DateField(null=True)
     disputed = fields.BooleanField(default=False)
+    #: WT-C8 - an excluded sale made with the insurer express authorisation
+    outside_cover_authorised = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -200,6 +206,8 @@ class PremiumInvoice(Model):
     issued_on = fields.DateField()
     paid_amount = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     paid_on = fields.DateField(null=True)
+    #: WT-P4 - the last day to pay it in full
+    due_on = fields.DateField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -249,6 +257,10 @@ class PolicyClaim(Model):
     indemnity_lines: Any = fields.JSONField(null=True)
     calculated_at = fields.DatetimeField(null=True)
     paid_on = fields.DateField(null=True)
+    #: WT-C10 - the day the documents were complete (WT-C2)
+    documents_complete_on = fields.DateField(null=True)
+    #: WT-C10 - the last day to pay the indemnity
+    payable_by = fields.DateField(null=True)
     recovered = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     #: WT-C6 collection costs the insurer authorised, paid at the coverage percentage
     collection_costs = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -259,6 +271,26 @@ class PolicyClaim(Model):
 
     class Meta:
         table = "policy_claim"
+
+
+class OmittedSale(Model):
+    """WT-N4 - a sale that had to be declared and was not, recorded by insurer staff."""
+
+    id = fields.CharField(pk=True, max_length=40)
+    policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
+        "models.Policy", related_name="omitted_sales", on_delete=fields.CASCADE
+    )
+    buyer_key = fields.CharField(max_length=120)
+    invoice_number = fields.CharField(max_length=100)
+    amount = fields.DecimalField(max_digits=16, decimal_places=2)
+    #: the premium that should have been received on it (WT-P1 rate x amount)
+    premium = fields.DecimalField(max_digits=16, decimal_places=2)
+    found_on = fields.DateField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "omitted_sale"
+        unique_together = (("policy_id", "buyer_key", "invoice_number"),)
 
 
 class PolicyDocument(Model):

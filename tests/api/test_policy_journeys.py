@@ -510,21 +510,23 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
         money(c3_premium),
         money(c2_premium),
     ]
-    # C2's extension premium is paid, C3's (and C1's below) is not (WT-P2).
-    ok(
-        await call(
-            api,
-            PAY_PREMIUM,
-            {
-                "input": {
-                    "invoiceId": extension_invoices[1]["id"],
-                    "amount": eur(money(c2_premium)),
-                    "paidOn": "2027-03-22",
-                }
-            },
-            staff,
+    # Every extension premium is paid by its due date (issue + 30 days): one paid late
+    # would end the policy the day after (WT-P4; WT-P2 has its own test).
+    for invoice, premium in zip(extension_invoices, (c3_premium, c2_premium), strict=True):
+        ok(
+            await call(
+                api,
+                PAY_PREMIUM,
+                {
+                    "input": {
+                        "invoiceId": invoice["id"],
+                        "amount": eur(money(premium)),
+                        "paidOn": "2027-03-22",
+                    }
+                },
+                staff,
+            )
         )
-    )
 
     # WT-X1, optional on its last day (due + 30): C1 (due 2027-03-09) to 2027-05-18.
     await advance(api, key, clock_id, date(2027, 4, 8))
@@ -535,6 +537,22 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
         "OPTIONAL",
         {"amount": money(c1_premium)},
         [],
+    )
+    policy = await call(api, POLICY, {"id": policy_id}, key)
+    c1_invoice = [i for i in policy["premiumInvoices"] if i["kind"] == "EXTENSION"][-1]
+    ok(
+        await call(
+            api,
+            PAY_PREMIUM,
+            {
+                "input": {
+                    "invoiceId": c1_invoice["id"],
+                    "amount": eur(money(c1_premium)),
+                    "paidOn": "2027-04-08",
+                }
+            },
+            staff,
+        )
     )
     again = await extend(api, key, policy_id, "C1", "2027-05-20")
     assert again["userErrors"][0]["code"] == "WT-X1"  # once per credit
@@ -557,7 +575,8 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
         )
     )["claim"]
     notified_on = date(2027, 6, 1)
-    settlement_on = notified_on + timedelta(days=180)
+    # WT-C3: the waiting period runs from C1's extended due date, not the notification.
+    settlement_on = date(2027, 5, 18) + timedelta(days=180)
     assert (
         claim["status"],
         claim["notifiedOn"],
@@ -590,7 +609,7 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     assert "policy_claim.calculate_indemnity" in await jobs.run_all()
 
     premium_total = MINIMUM_PREMIUM + c3_premium + c2_premium + c1_premium
-    premium_unpaid = c3_premium + c1_premium
+    premium_unpaid = Decimal("0.00")
     limit_room = limit_amount - jan["C0"][2] - jan["C3"][2]
 
     def expected(collected: Decimal) -> list[tuple[str, str, str]]:
@@ -626,11 +645,13 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
 
     reviewed = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
     assert indemnity_lines(reviewed) == expected(Decimal("0.00"))
-    # 12,750.00 capped at 5,950.00; less 5,950.00 x 48.00 / 164.00 = 1,741.46.
-    assert reviewed["indemnity"]["amount"] == {"amount": "4208.54"}
+    # 12,750.00 capped at 85% of the 7,000.00 the limit has left (WT-L5) = 5,950.00;
+    # every premium paid (WT-P2: nothing to reduce).
+    assert reviewed["indemnity"]["amount"] == {"amount": "5950.00"}
 
-    # Collections before payment (WT-C6): 2,000.00 of C1 lowers the loss to 13,000.00,
-    # still above the limit, so the cap keeps the indemnity; C2 is paid in full.
+    # Collections before payment (WT-C6 with WT-C8): 4,000.00 assigned to C2 and 2,000.00
+    # to C1 are imputed by due date, oldest first: all 6,000.00 to C1 (due 2027-05-18,
+    # before C2's 2027-07-10), lowering the loss to 9,000.00.
     await advance(api, key, clock_id, date(2027, 7, 20))
     ok(
         await declare_collections(
@@ -656,8 +677,9 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     )
     assert "policy_claim.calculate_indemnity" in await jobs.run_all()
     recalculated = await call(api, POLICY_CLAIM, {"id": claim["id"]}, key)
-    assert indemnity_lines(recalculated) == expected(Decimal("2000.00"))
-    assert recalculated["indemnity"]["amount"] == {"amount": "4208.54"}
+    assert indemnity_lines(recalculated) == expected(Decimal("6000.00"))
+    # 9,000.00 at 85% = 7,650.00, still above the 5,950.00 the limit leaves (WT-L5).
+    assert recalculated["indemnity"]["amount"] == {"amount": "5950.00"}
 
     early_recovery = await call(
         api,
@@ -699,8 +721,8 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
     )["claim"]
     assert (paid["status"], paid["paidOn"], paid["indemnity"]["amount"]) == (
         "PAID",
-        "2027-11-28",
-        {"amount": "4208.54"},
+        "2027-11-14",
+        {"amount": "5950.00"},
     )
     deadlines = (await call(api, DEADLINES, {"id": policy_id}, key))["deadlines"]
     assert [
@@ -709,7 +731,9 @@ async def test_wt_x1_c1_c2_c6_p2_c3_r1_extension_claim_capped_indemnity_and_reco
         if d["subject"] == claim["id"]
     ] == [
         ("DOCUMENTS", "WT-C2", "2027-07-01", True, "2027-06-10"),
-        ("SETTLEMENT", "WT-C3", "2027-11-28", True, "2027-11-28"),
+        ("SETTLEMENT", "WT-C3", "2027-11-14", True, "2027-11-14"),
+        # WT-C10: max(2027-11-14 + 1 month, 2027-06-10 + 30 days).
+        ("PAYMENT", "WT-C10", "2027-12-14", True, "2027-11-14"),
     ]
 
     # WT-R1: 5,000.00 recovered with 333.33 of costs; the net 4,666.67 goes to C1's

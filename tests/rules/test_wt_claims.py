@@ -124,7 +124,7 @@ def test_wt_c2_documents_due_30_days_after_the_notification():
 
 
 def test_wt_c3_settled_at_the_end_of_the_waiting_period():
-    # 1 Jun + 180 days = 28 Nov.
+    # Due 1 Jun + 180 days = 28 Nov (counted from the due date, not the notification).
     assert settlement_on(date(2025, 6, 1), 180) == date(2025, 11, 28)
     assert settlement_on(date(2025, 6, 1), 0) == date(2025, 6, 1)
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from domain.rules.indemnity import IndemnityLine, IndemnityResult
 from domain.rules.money import round_cents
 from domain.rules.violations import Violation
+from domain.rules.wt import settlement
 from domain.rules.wt.limits import FIRM_ORDER_LINE, cap_firm_order_indemnity
 
 ZERO = Decimal("0.00")
@@ -103,13 +104,13 @@ def documents_due_on(notified_on: date) -> date:
     return notified_on + timedelta(days=DOCUMENTS_DAYS)
 
 
-def settlement_on(notified_on: date, waiting_period_days: int) -> date:
+def settlement_on(due_date: date, waiting_period_days: int) -> date:
     """WT-C3: the day the indemnity is settled as provisional insolvency, on account of the
     final loss: the end of the settlement table's waiting period, counted from the
-    notification (PolicyTerms.waiting_period_days)."""
-    if isinstance(waiting_period_days, bool) or waiting_period_days < 0:
-        raise ValueError(f"waiting_period_days must be at least 0, not {waiting_period_days}")
-    return notified_on + timedelta(days=waiting_period_days)
+    credit's due date, original or extended under WT-X1, not from the notification
+    (settlement.waiting_period_ends_on; a claim of several credits:
+    settlement.claim_settlement_on)."""
+    return settlement.waiting_period_ends_on(due_date, waiting_period_days)
 
 
 def dispute_blocks_indemnity(disputed: bool, final_decision_for_insured: bool | None) -> bool:
@@ -148,6 +149,9 @@ def wt_indemnity(
     indemnity_rate: Decimal | None = None,
     firm_order_loss: Decimal = ZERO,
     firm_order_cap_left: Decimal | None = None,
+    buyer_indemnities_paid: Decimal = ZERO,
+    outside_cover_collections: Decimal = ZERO,
+    premium_received_of_due: tuple[Decimal, Decimal] | None = None,
 ) -> IndemnityResult:
     """WT-C6 with WT-C7 and WT-P2, one line per step, in this order:
 
@@ -157,13 +161,21 @@ def wt_indemnity(
        unit, so the lesser rate gives the smaller amount, seed 003 art. 7.4.b). This
        comes first because the caps (limit, minimum premium) are in the policy currency.
     2. WT-C6: loss = max(insured unpaid - collections up to payment, 0); coverage% of it,
-       capped at coverage% x the limit (the "SUMA MÁXIMA ASEGURADA" per buyer).
+       capped at coverage% x the limit (the "SUMA MÁXIMA ASEGURADA" per buyer) less the
+       indemnities already paid on the buyer (WT-C9: once they reach it, nothing more,
+       whatever was recovered since: `buyer_indemnities_paid` is gross of recoveries).
+       WT-C8: collections on sales outside the cover come off the loss taken at most at
+       the limit (the insured unpaid credit or the limit if lower), before coverage%.
        WT-L4: with `firm_order_cap_left`, the firm orders' part (coverage% of
        `firm_order_loss`, part of the loss) is held to it (limits.cap_firm_order_indemnity).
     3. WT-C6: collection costs at coverage%, capped at 50% x min(limit, insured unpaid
-       credit before collections), added to the indemnity.
-    4. WT-P2: less the indemnity x unpaid / total premium of the period (art. 3.d).
-    5. WT-C6: capped at minimum premium x multiple - indemnities already paid in the
+       credit before collections), added to the indemnity (nothing once WT-C9 applies).
+    4. WT-N4: times received / due of `premium_received_of_due` (premium received,
+       premium that should have been received: undeclared.omission_proportion) when
+       sales that had to be declared were left out.
+    5. WT-P2: less the indemnity x unpaid / total premium of the period (art. 3.d); pass
+       the unpaid premium other than minimum and adjustments (premium.prorated_premium).
+    6. WT-C6: capped at minimum premium x multiple - indemnities already paid in the
        period, never below 0 (art. 7.2).
 
     The per-buyer and cost caps come before the WT-P2 proration: art. 3.d prorates the
@@ -179,8 +191,9 @@ def wt_indemnity(
     unpaid_given = _cents(insured_unpaid, "insured_unpaid")
     collections_given = _cents(collections_up_to_payment, "collections_up_to_payment")
     costs_given = _cents(collection_costs, "collection_costs")
-    unpaid, collections, costs = (
-        _convert(a, rate) for a in (unpaid_given, collections_given, costs_given)
+    outside_given = _cents(outside_cover_collections, "outside_cover_collections")
+    unpaid, collections, costs, outside = (
+        _convert(a, rate) for a in (unpaid_given, collections_given, costs_given, outside_given)
     )
     limit = _cents(limit_amount, "limit_amount")
     already_paid = _cents(period_indemnities_paid, "period_indemnities_paid")
@@ -195,7 +208,10 @@ def wt_indemnity(
     source_rule = "WT-C6" if rate is None else "WT-C7"
     loss = max(unpaid - collections, ZERO)
     covered = _share(loss, percent)
-    indemnity = min(covered, _share(limit, percent))
+    buyer_maximum = _share(limit, percent)
+    buyer_paid = _cents(buyer_indemnities_paid, "buyer_indemnities_paid")
+    buyer_left = max(buyer_maximum - buyer_paid, ZERO)
+    indemnity = min(covered, buyer_maximum)
     lines = [
         IndemnityLine(f"Insured unpaid credit{_given(unpaid_given, rate)}", unpaid, source_rule),
         IndemnityLine(
@@ -207,12 +223,32 @@ def wt_indemnity(
         IndemnityLine(f"Coverage {pct}%", covered, "WT-C6"),
         IndemnityLine(f"Capped at {pct}% of the credit limit ({limit})", indemnity, "WT-C6"),
     ]
+    if outside > ZERO:
+        base = min(loss, limit)
+        indemnity = _share(max(base - outside, ZERO), percent)
+        lines.append(
+            IndemnityLine(
+                f"Less collections on sales outside cover {outside}{_given(outside_given, rate)}"
+                f" from the loss or the limit if lower ({base}), at {pct}%",
+                indemnity,
+                "WT-C8",
+            )
+        )
+    if buyer_paid > ZERO:
+        indemnity = min(indemnity, buyer_left)
+        lines.append(
+            IndemnityLine(
+                f"Capped at the buyer maximum left ({buyer_maximum} less {buyer_paid} paid)",
+                indemnity,
+                "WT-C9",
+            )
+        )
     if firm_order_cap_left is not None:  # WT-L4: firm orders' part held to the 50% cap
         firm_share = _share(_convert(_cents(firm_order_loss, "firm_order_loss"), rate), percent)
         indemnity, firm_paid = cap_firm_order_indemnity(indemnity, firm_share, firm_order_cap_left)
         lines.append(IndemnityLine(FIRM_ORDER_LINE, firm_paid, "WT-L4"))
 
-    if costs > ZERO:
+    if costs > ZERO and buyer_left > ZERO:
         base = min(limit, unpaid)
         costs_share = _share(costs, percent)
         costs_paid = min(costs_share, round_cents(base * COLLECTION_COSTS_CAP_SHARE))
@@ -231,6 +267,20 @@ def wt_indemnity(
             ),
             IndemnityLine("Indemnity with collection costs", indemnity, "WT-C6"),
         ]
+
+    if premium_received_of_due is not None:
+        received = _cents(premium_received_of_due[0], "premium received")
+        due = _cents(premium_received_of_due[1], "premium due")
+        if due > ZERO and received < due:
+            reduced = round_cents(indemnity * received / due)
+            lines.append(
+                IndemnityLine(
+                    f"Less undeclared sales (premium received {received} of {due} due)",
+                    reduced - indemnity,
+                    "WT-N4",
+                )
+            )
+            indemnity = reduced
 
     unpaid_premium = max(total - paid, ZERO)
     reduction = round_cents(indemnity * unpaid_premium / total) if total > ZERO else ZERO
