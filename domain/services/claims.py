@@ -15,14 +15,20 @@ from dateutil.relativedelta import relativedelta
 from tortoise.transactions import in_transaction
 
 from domain.rules import deadlines as deadline_rules
-from domain.rules import indemnity as indemnity_rules
 from domain.rules.money import Money
-from domain.services import cover_events, cover_life, outbox, service_disputes
+from domain.services import (
+    cover_events,
+    cover_life,
+    indemnity_state,
+    outbox,
+    recoveries,
+    service_disputes,
+)
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Document, Incident
-from domain.store.cover_models import Cover, CoverEvent
+from domain.store.cover_models import Cover
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 
@@ -223,28 +229,10 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         return None
     cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
-    incident = await Incident.filter(cover_id=cover.id).order_by("created_at").first()
-    if cover.product == "FINANCED_INVOICE":
-        unpaid = incident.unpaid_amount if incident else Decimal("0")
-        # FI-C3: recoveries are what the buyer paid after the unpaid amount was declared.
-        after = incident.created_at if incident else claim.created_at
-        payments = await CoverEvent.filter(
-            cover_id=cover.id, type="payment.recorded", occurred_at__gte=after
-        )
-        recovered = sum((Decimal(str(p.data["amount"])) for p in payments), Decimal("0"))
-        result = indemnity_rules.fi_indemnity(
-            unpaid, recovered, cover.insured_amount, cover.coverage_percent
-        )
-    else:
-        invoice = cover.invoice or {}
-        net = Decimal(invoice["amount"]["amount"]) if invoice else cover.insured_amount
-        result = indemnity_rules.tr_indemnity(
-            net, cover.paid_amount, cover.insured_amount, cover.coverage_percent
-        )
-    lines: list[dict[str, Any]] = [
-        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
-        for line in result.lines
-    ]
+    # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
+    now_state = await indemnity_state.compute(cover, paid_on=None)
+    result = now_state.result
+    lines = now_state.lines()
     async with in_transaction():
         changed = (
             await Claim.filter(id=claim.id)
@@ -325,7 +313,10 @@ async def decide_claim(
 async def mark_indemnity_paid(
     principal: Principal, claim_id: str, paid_on: date, real_now: datetime
 ) -> Claim:
-    """APPROVED -> PAID, cover INDEMNIFIED."""
+    """APPROVED -> PAID, cover INDEMNIFIED. The amount paid is FI-C3 / TR-S2 recomputed
+    from the state at payment, inside the paying transaction; the stored indemnity was a
+    preview and is replaced by it. Payments received after `paid_on` are recoveries
+    after the indemnity (FI-R1)."""
     claim, cover = await _staff_claim(principal, claim_id)
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.staff_actor(str(principal.staff_id))
@@ -339,8 +330,16 @@ async def mark_indemnity_paid(
                 f"Claim {claim.id} is {claim.status}, not APPROVED.",
                 ("input", "claimId"),
             )
+        # First the cover (on PostgreSQL this locks it): a payment racing with us either
+        # committed before, and is read below, or finds the cover INDEMNIFIED and retries
+        # as a recovery.
         await Cover.filter(id=cover.id, status="IN_CLAIM").update(status="INDEMNIFIED")
         await cover.refresh_from_db()
+        fresh = await indemnity_state.compute(cover, paid_on=paid_on)
+        preview = claim.indemnity_amount
+        await Claim.filter(id=claim.id).update(
+            indemnity_amount=fresh.result.amount, indemnity_lines=fresh.lines(), calculated_at=now
+        )
         # FI-C2: the insurer's own deadline is met (or was missed); nothing else is due.
         await cover_life.sync_deadlines(cover)
         await cover_life.close_open_deadlines(cover.id, state="VOID")
@@ -349,7 +348,16 @@ async def mark_indemnity_paid(
             "claim.paid",
             actor=actor,
             now=now,
-            data={"claimId": claim.id, "paidOn": paid_on.isoformat()},
+            data={
+                "claimId": claim.id,
+                "paidOn": paid_on.isoformat(),
+                "amount": str(fresh.result.amount),
+                "previewAmount": None if preview is None else str(preview),
+            },
         )
+        for payment in fresh.after_payment:
+            await recoveries.record_recovery(
+                cover, payment.amount, payment.received_on, actor, now, payment.sequence
+            )
     await claim.refresh_from_db()
     return claim
