@@ -191,6 +191,9 @@ def deadlines(facts: CoverFacts) -> list[Deadline]:
     rows: list[Deadline] = []
     if facts.confirmation_due is not None:
         rows.append(_confirmation(facts, facts.confirmation_due))
+    if facts.status == PENDING_CONFIRMATION:
+        # Not covered yet: only the insurer's 48 h answer is due (LIFECYCLE 2).
+        return rows
     if facts.product == TRANSPORT_INVOICE:
         rows += _tr_deadlines(facts)
     else:

@@ -159,6 +159,7 @@ async def _decline(cover: Cover, reason: str, now: datetime, actor: str) -> list
         return []
     cover.status, cover.decline_reason = COVER_DECLINED, reason
     await cover_life.sync_deadlines(cover)  # CONFIRMATION: not met
+    await cover_life.close_open_deadlines(cover.id, state="VOID")  # nothing else is due
     await cover_events.record(cover, "cover.declined", actor=actor, now=now, data={"cause": reason})
     if cover.product == TRANSPORT_INVOICE:
         return [await outbox.enqueue(RELEASE_HOLD, {"cover_id": cover.id}, now)]
