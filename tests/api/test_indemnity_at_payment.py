@@ -246,3 +246,10 @@ async def test_tr_s2_amount_paid_is_recomputed_at_payment(
     await pay(api, key, cover_id, "300.00", declared_on)
     paid = await mark_paid(api, staff, claim_id, declared_on)
     assert paid["indemnity"]["amount"] == {"amount": "1080.00"}
+    # After the indemnity, the client's payment is a recovery on the claim (FI-R1 shares).
+    await pay(api, key, cover_id, "100.00", declared_on)
+    (recovery,) = (await claim_of(api, key, claim_id))["recoveries"]
+    assert (recovery["insurerShare"], recovery["insuredShare"]) == (
+        {"amount": "90.00"},
+        {"amount": "10.00"},
+    )
