@@ -229,11 +229,11 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         return None
     cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
-    # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
-    now_state = await indemnity_state.compute(cover, paid_on=None)
-    result = now_state.result
-    lines = now_state.lines()
     async with in_transaction():
+        # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
+        now_state = await indemnity_state.compute(cover, paid_on=None)
+        result = now_state.result
+        lines = now_state.lines()
         changed = (
             await Claim.filter(id=claim.id)
             .exclude(status__in=("PAID", "REJECTED"))
