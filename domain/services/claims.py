@@ -20,6 +20,7 @@ from domain.services import (
     cover_events,
     cover_life,
     indemnity_state,
+    insolvency,
     outbox,
     recoveries,
     service_disputes,
@@ -92,19 +93,24 @@ async def declare_incident(
     occurred_on: date,
     real_now: datetime,
 ) -> tuple[Incident, Cover]:
-    """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1."""
+    """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1; a TR
+    client's insolvency may also come later, in stage 1 or 2 (TR-T6)."""
     cover = await partner_cover(principal, cover_id)
-    if cover.status != "ACTIVE":
-        raise DomainError(
-            "INVALID_STATE",
-            f"Cover {cover.id} is {cover.status}, not ACTIVE.",
-            ("input", "coverId"),
-        )
     if unpaid.currency != cover.currency or unpaid.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",
             f"The unpaid amount is positive, in {cover.currency}.",
             ("input", "unpaidAmount"),
+        )
+    if insolvency.applies(cover, kind):
+        now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+        actor = cover_events.partner_actor(str(principal.partner_id))
+        return await insolvency.declare_during_stage(cover, unpaid, occurred_on, now, actor)
+    if cover.status != "ACTIVE":
+        raise DomainError(
+            "INVALID_STATE",
+            f"Cover {cover.id} is {cover.status}, not ACTIVE.",
+            ("input", "coverId"),
         )
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     today = now.date()

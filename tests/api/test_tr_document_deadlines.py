@@ -154,3 +154,39 @@ async def test_tr_d2_claim_documents_by_invoice_date_plus_140(
     await advance(api, key, clock_id, ISSUE + timedelta(days=day))
     expected_status = "IN_CLAIM" if status == "DEFAULTED" else status
     assert await lapse_rule(api, key, cover_id) == (expected_status, rule)
+
+
+@pytest.mark.parametrize(
+    ("delivered", "status", "rule"), [(True, "IN_CLAIM", None), (False, "LAPSED", "TR-X1")]
+)
+async def test_tr_t6_insolvency_declared_in_stage_2_gives_10_days_for_the_claim_documents(
+    api, jobs, storage, make_partner, delivered, status, rule
+):
+    """Whatever the stage: a non-payment declared and the claim opened (TR-D1 in, TR-D2
+    owed by invoice date + 140), then the client's insolvency: TR-D2 is due at
+    insolvency + 10, the cover stays IN_CLAIM, the insolvency is a second incident."""
+    from tests.api.test_claim_journeys import OPEN
+
+    key = await make_partner(kind="freight_exchange")
+    clock_id, cover_id = await invoiced_cover(api, jobs, key)
+    await advance(api, key, clock_id, DUE + timedelta(days=5))
+    await declare(api, key, cover_id, "NON_PAYMENT", DUE + timedelta(days=5))
+    for kind in TR_D1:
+        await submit(key, cover_id, kind)
+    assert (await api.execute(OPEN, {"id": cover_id}, key=key))["data"]["openClaim"]["claim"]
+    insolvent_on = DUE + timedelta(days=30)
+    await advance(api, key, clock_id, insolvent_on)
+    result = await declare(api, key, cover_id, "INSOLVENCY", insolvent_on)
+    assert result["userErrors"] == []
+    assert result["cover"]["status"] == "IN_CLAIM"
+    again = await declare(api, key, cover_id, "INSOLVENCY", insolvent_on)
+    assert again["userErrors"][0]["code"] == "INVALID_STATE"
+    tenth_day = insolvent_on + timedelta(days=10)
+    assert (await documents_deadline(api, key, cover_id))["dueOn"] == tenth_day.isoformat()
+    await advance(api, key, clock_id, tenth_day)
+    if delivered:
+        for kind in TR_D2:
+            await submit(key, cover_id, kind)
+    assert (await lapse_rule(api, key, cover_id))[1] is None
+    await advance(api, key, clock_id, tenth_day + timedelta(days=1))
+    assert await lapse_rule(api, key, cover_id) == (status, rule)
