@@ -303,6 +303,11 @@ async def expire_confirmation_windows(
                 cover.confirmation_due_at,
                 cover_events.SYSTEM,
             )
+            if cover.status == COVER_DECLINED:
+                # U-4: no decision within the window is a decline (Cover.feasibility).
+                await Cover.filter(id=cover.id, feasibility__in=("PENDING", REFERRED)).update(
+                    feasibility=DECLINED, feasibility_reason="no decision within the window"
+                )
         declined += cover.status == COVER_DECLINED
         await outbox.publish(messages, now)
     return declined

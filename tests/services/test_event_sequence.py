@@ -112,6 +112,7 @@ async def test_confirmation_deadline_of_a_declined_cover_is_not_met(db, gateways
     cover = await tr_cover(make_partner, "30000.00")
     await activation.confirm_feasibility(cover.id, NOW)
     await activation.expire_confirmation_windows(NOW + timedelta(hours=48, seconds=1))
-    assert (await Cover.get(id=cover.id)).status == "DECLINED"
+    declined = await Cover.get(id=cover.id)
+    assert (declined.status, declined.feasibility) == ("DECLINED", "DECLINED")  # U-4
     row = await CoverDeadline.get(cover_id=cover.id, kind="CONFIRMATION")
     assert row.state == "MISSED"
