@@ -19,6 +19,7 @@ from domain.rules.money import Money
 from domain.services import (
     cover_events,
     cover_life,
+    event_sequence,
     indemnity_state,
     insolvency,
     outbox,
@@ -236,6 +237,7 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
         now_state = await indemnity_state.compute(cover, paid_on=None)
         result = now_state.result
@@ -300,6 +302,7 @@ async def decide_claim(
         rule = (reason or "").split(":")[0].strip() or "TR-X1"
         changes["rejection"] = {"rule": rule, "message": reason or "Rejected by the insurer."}
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await Claim.filter(id=claim.id, status=claim.status).update(**changes)
         if moved != 1:
             raise DomainError(
@@ -327,6 +330,7 @@ async def mark_indemnity_paid(
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.staff_actor(str(principal.staff_id))
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await Claim.filter(id=claim.id, status="APPROVED").update(
             status="PAID", paid_on=paid_on
         )

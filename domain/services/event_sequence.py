@@ -34,3 +34,12 @@ async def next_number(owner: type[Model], owner_id: str) -> int:
         if taken == 1:
             return int(last + 1)
     raise SequenceUnavailable(f"{owner.__name__} {owner_id}: sequence contended")
+
+
+async def lock_owner(owner: type[Model], owner_id: str) -> None:
+    """Take the owner row's lock first, at the start of a transaction that writes other
+    rows (a claim, a deadline, a hold) before it records an event. Every transaction
+    then meets the owner's lock before the others, so two of them cannot wait on each
+    other (PostgreSQL). On SQLite write transactions are serial and this reads nothing
+    more than a row."""
+    await owner.filter(id=owner_id).select_for_update().first()
