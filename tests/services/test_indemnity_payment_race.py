@@ -75,3 +75,39 @@ async def test_fi_c3_payment_racing_the_indemnity_payment_is_counted_exactly_onc
         ]
     else:  # read by the paying transaction: 90% x min(7,100.00, 9,000.00)
         assert paid.indemnity_amount == Decimal("6390.00")
+
+
+async def test_lifecycle_5a_staff_decision_racing_a_lapse_ends_in_one_outcome(
+    db, gateways, make_partner, make_staff
+):
+    """A claim decision (claim row, then the cover's event) racing the sweep's lapse
+    (cover row, then the claim): both take the cover first, so neither waits on the
+    other forever; the claim ends REJECTED once, by one of them."""
+    from domain.rules.violations import Violation
+    from domain.services import cover_life
+
+    principal, staff, claim = await approved_fi_claim(make_partner, make_staff)
+    await Claim.filter(id=claim.id).update(status="UNDER_REVIEW")
+    cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
+
+    async def reject() -> str:
+        try:
+            await claims.decide_claim(staff, claim.id, "REJECT", "FI-D1: missing", NOW)
+            return "rejected"
+        except DomainError as error:
+            return error.code
+
+    async def lapse() -> bool:
+        from tortoise.transactions import in_transaction
+
+        async with in_transaction():
+            return await cover_life.lapse(cover, Violation("FI-N1", "late"), NOW, "system")
+
+    outcomes = await asyncio.wait_for(asyncio.gather(reject(), lapse()), timeout=30)
+    final = await Claim.get(id=claim.id)
+    assert final.status == "REJECTED"
+    assert outcomes[1] is True  # the cover lapses either way
+    from domain.store.cover_models import CoverEvent
+
+    rejected = await CoverEvent.filter(cover_id=cover.id, type="claim.rejected").count()
+    assert rejected == 1
