@@ -261,7 +261,9 @@ def _delivery_section() -> list[str]:
         f"{webhooks.DISABLE_AFTER_FAILED_DELIVERIES} deliveries in a row that failed every "
         "attempt.",
         "- Delivery is at least once and events of different changes may arrive out of "
-        "order: order by `timestamp`, dedupe on `webhook-id`.",
+        "order: order the events of one cover or policy by `data.sequence` (one increasing "
+        "number per cover or policy, LIFECYCLE 5a; on a test clock many events share one "
+        "`timestamp`), dedupe on `webhook-id`. Top-up policy events carry no sequence.",
         "- `timestamp` is when the change happened, on the cover's or policy's clock: the "
         "test clock's frozen time for objects on a test clock. `webhook-timestamp` is always "
         "real time (receivers check it against their clock).",
@@ -273,7 +275,7 @@ def _delivery_section() -> list[str]:
         "```graphql",
         "query Deliveries {",
         "  webhookDeliveries(first: 20) {",
-        "    edges { node { id eventType status attempts lastResponseCode createdAt } }",
+        "    edges { node { id eventType sequence status attempts lastResponseCode createdAt } }",
         "    pageInfo { hasNextPage endCursor }",
         "  }",
         "}",

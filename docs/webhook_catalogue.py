@@ -107,7 +107,9 @@ class EventDoc:
 
 
 def _ex(label: str, subject: dict[str, Any], **details: Any) -> Example:
-    return Example(label, {**subject, **details})
+    """Cover and policy events carry their place in the owner's sequence (LIFECYCLE 5a)."""
+    numbered = {"sequence": 7} if COVER in subject or POLICY in subject else {}
+    return Example(label, {**subject, **numbered, **details})
 
 
 _FI_DEADLINE = {"kind": "INCIDENT_DECLARATION", "rule": "FI-N1", "dueOn": "2027-03-23"}
@@ -119,6 +121,21 @@ EVENTS: dict[str, EventDoc] = {
         "`bindCover` bound an eligible quote: the cover waits for the insurer's feasibility "
         "confirmation (and, FI, the platform's `confirmFinancing`) within 48 h.",
         (_ex("FI cover", fi_cover("PENDING_CONFIRMATION"), cause="bound"),),
+    ),
+    "cover.referred": EventDoc(
+        "U-4: the insured amount is above the auto-approval threshold, so the cover is "
+        "referred to the insurer's staff (`Cover.feasibility` REFERRED). It stays "
+        "PENDING_CONFIRMATION until staff decide (`cover.activated` or `cover.declined`) "
+        "or the 48 h window passes (`cover.declined`).",
+        (
+            _ex(
+                "TR cover",
+                tr_cover("PENDING_CONFIRMATION"),
+                rule="U-4",
+                cause="Insured amount 25000.00 is above the auto-approval threshold of "
+                "20000.00: referred to insurer staff.",
+            ),
+        ),
     ),
     "cover.activated": EventDoc(
         "Feasibility was confirmed (U-1 to U-4) and, FI, financing too (FI-A1): the cover is "
@@ -367,7 +384,15 @@ EVENTS: dict[str, EventDoc] = {
         "`markPolicyIndemnityPaid` after the WT-C3 waiting period, `amount` recomputed on the "
         "payment day and `previewAmount` the last calculation; `decideTopUpClaim`).",
         (
-            _ex("Cover claim", fi_cover("INDEMNIFIED"), claimId=CLAIM_ID, paidOn="2027-05-20"),
+            _ex(
+                "Cover claim (amount recomputed at payment, FI-C3 / TR-S2; previewAmount is "
+                "the last calculation before it)",
+                fi_cover("INDEMNIFIED"),
+                claimId=CLAIM_ID,
+                paidOn="2027-05-20",
+                amount="8100.00",
+                previewAmount="8100.00",
+            ),
             _ex(
                 "WT policy claim",
                 wt_policy(),
@@ -391,6 +416,17 @@ EVENTS: dict[str, EventDoc] = {
                 insurerShare="900.00",
                 insuredShare="100.00",
                 rule="FI-R1",
+            ),
+            _ex(
+                "Cover (FI-R1), a payment recorded before markIndemnityPaid but received after "
+                "the indemnity day: paymentSequence is the payment's own event",
+                fi_cover("INDEMNIFIED"),
+                amount="1000.00",
+                receivedOn="2027-05-21",
+                insurerShare="900.00",
+                insuredShare="100.00",
+                rule="FI-R1",
+                paymentSequence=14,
             ),
             _ex(
                 "WT policy claim (WT-R1)",

@@ -27,6 +27,7 @@ from schema.cover_types import (
     IncidentPayload,
     Indemnity,
     IndemnityLine,
+    Recovery,
     ServiceDispute,
 )
 from schema.types import Money, RuleViolation
@@ -97,6 +98,16 @@ def claim_from(row: ClaimRow, cover: CoverRow, parts: Any) -> Claim:
         rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
         if row.rejection
         else None,
+        recoveries=[
+            Recovery(
+                amount=Money(amount=r.amount, currency=currency),
+                insurer_share=Money(amount=r.insurer_share, currency=currency),
+                insured_share=Money(amount=r.insured_share, currency=currency),
+                received_on=r.received_on,
+                sequence=r.sequence,
+            )
+            for r in parts.recoveries.get(cover.id, [])
+        ],
     )
 
 

@@ -1,12 +1,13 @@
 """Everything a page of covers shows, read in a fixed number of queries (one per related
 table), whatever the page size: quotes, card holds, incidents, claims, deadlines and the
-kinds of documents received (for the claims' checklists)."""
+kinds of documents received (for the claims' checklists) and the claims' recoveries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from domain.services import recoveries
 from domain.store.claim_models import Claim as ClaimRow
 from domain.store.claim_models import CoverDeadline as DeadlineRow
 from domain.store.claim_models import Document as DocumentRow
@@ -24,6 +25,7 @@ class CoverParts:
     claims: dict[str, ClaimRow] = field(default_factory=dict)
     deadlines: dict[str, list[DeadlineRow]] = field(default_factory=lambda: defaultdict(list))
     document_kinds: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    recoveries: dict[str, list[recoveries.Recovery]] = field(default_factory=dict)
 
 
 async def load(rows: list[CoverRow]) -> CoverParts:
@@ -53,4 +55,6 @@ async def load(rows: list[CoverRow]) -> CoverParts:
     received = await DocumentRow.filter(cover_id__in=claim_covers).values_list("cover_id", "kind")
     for cover_id, kind in received:
         parts.document_kinds[str(cover_id)].add(str(kind))
+    # FI-R1: the claims' recoveries, one query for the page as well.
+    parts.recoveries = await recoveries.by_cover(list(parts.claims))
     return parts

@@ -33,6 +33,7 @@ from schema.cover_types import (
     CoverPayload,
     CoverStatus,
     Deadline,
+    FeasibilityStatus,
     FlaggedDeadline,
     HoldStatus,
     PaymentHold,
@@ -130,6 +131,7 @@ def cover_from(row: CoverRow, parts: cover_batch.CoverParts, *, with_claim: bool
         insured_amount=Money(amount=row.insured_amount, currency=currency),
         premium=Money(amount=row.premium, currency=currency),
         coverage_percent=row.coverage_percent,
+        feasibility=FeasibilityStatus(row.feasibility),
         bound_at=row.bound_at,
         activated_at=row.activated_at,
         decline_reason=row.decline_reason,
@@ -154,12 +156,16 @@ def cover_from(row: CoverRow, parts: cover_batch.CoverParts, *, with_claim: bool
 async def cover_event_page(
     cover_id: str, first: int | None, after: str | None
 ) -> CoverEventConnection:
-    """Oldest first; the cursor is the last event id seen (ids are time ordered)."""
+    """In the cover's sequence (LIFECYCLE 5a); the cursor is the last event id seen."""
     size = page_size(first)
     query = CoverEventRow.filter(cover_id=cover_id)
     if after:
-        query = query.filter(id__gt=after)
-    rows = await query.order_by("id").limit(size + 1)
+        seen = await CoverEventRow.filter(cover_id=cover_id, id=after).values_list(
+            "sequence", flat=True
+        )
+        # An unknown cursor of this cover: nothing after it, as before (ids compared).
+        query = query.filter(sequence__gt=seen[0]) if seen else query.filter(id__gt=after)
+    rows = await query.order_by("sequence", "id").limit(size + 1)
     edges = [
         CoverEventEdge(
             node=CoverEvent(
@@ -167,6 +173,8 @@ async def cover_event_page(
                 occurred_at=r.occurred_at,
                 actor=r.actor,
                 data=json.dumps(r.data, sort_keys=True),
+                sequence=r.sequence,
+                payload=r.data,
             ),
             cursor=r.id,
         )

@@ -93,7 +93,8 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         .order_by("due_on", "kind", "subject")
     )
     events = (
-        await rows.PolicyEvent.filter(policy_id=row.id).order_by("-occurred_at", "-id").limit(100)
+        # LIFECYCLE 5a: the last 100 by the policy's sequence, shown oldest first.
+        await rows.PolicyEvent.filter(policy_id=row.id).order_by("-sequence").limit(100)
     )
     return t.Policy(
         id=strawberry.ID(row.id),
@@ -122,7 +123,13 @@ async def policy_out(row: rows.Policy) -> t.Policy:
         accrued_premium=money_or_zero(await policies.accrued_premium(row.id), currency),
         deadlines=[_deadline_out(d) for d in deadlines],
         events=[
-            t.PolicyEvent(type=e.type, occurred_at=e.occurred_at, actor=e.actor, data=e.data)
+            t.PolicyEvent(
+                type=e.type,
+                occurred_at=e.occurred_at,
+                actor=e.actor,
+                data=e.data,
+                sequence=e.sequence,
+            )
             for e in reversed(events)
         ],
     )

@@ -44,7 +44,15 @@ def delivery_out(row: rows.WebhookDelivery) -> WebhookDelivery:
         attempts=row.attempts,
         last_response_code=row.last_response_code,
         created_at=row.created_at,
+        sequence=_sequence(row.event.payload),
     )
+
+
+def _sequence(payload: object) -> int | None:
+    """LIFECYCLE 5a: the cover's or policy's event number the webhook carries."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    value = data.get("sequence") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def _allow_private(info: Info) -> bool:

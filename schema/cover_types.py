@@ -46,6 +46,14 @@ class CoverStatus(Enum):
 
 
 @strawberry.enum
+class FeasibilityStatus(Enum):
+    PENDING = "PENDING"
+    REFERRED = "REFERRED"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+
+
+@strawberry.enum
 class HoldStatus(Enum):
     HELD = "HELD"
     CAPTURED = "CAPTURED"
@@ -162,6 +170,17 @@ class Indemnity:
 
 
 @strawberry.type
+class Recovery:
+    """A payment from the buyer after the indemnity was paid, shared by coverage (FI-R1)."""
+
+    amount: Money
+    insurer_share: Money
+    insured_share: Money
+    received_on: dt.date
+    sequence: int = strawberry.field(description="The recovery's place in the cover's events.")
+
+
+@strawberry.type
 class Claim(Node):
     id: strawberry.ID
     cover: Cover
@@ -174,6 +193,10 @@ class Claim(Node):
     payable_by: dt.date | None = None
     paid_on: dt.date | None = None
     rejection: RuleViolation | None = None
+    recoveries: list[Recovery] = strawberry.field(
+        default_factory=list,
+        description="Recoveries after the indemnity with both shares (FI-R1), in sequence.",
+    )
 
 
 @strawberry.type
@@ -181,7 +204,15 @@ class CoverEvent:
     type: str
     occurred_at: dt.datetime
     actor: str
-    data: str
+    data: str = strawberry.field(description="The event's details as a JSON string.")
+    sequence: int = strawberry.field(
+        default=0,
+        description="The order of the cover's facts: 1 for its first event, then one more "
+        "for each (LIFECYCLE 5a). Order by this, never by occurredAt.",
+    )
+    payload: strawberry.scalars.JSON = strawberry.field(
+        default_factory=dict, description="The same details as `data`, as JSON."
+    )
 
 
 @strawberry.type
@@ -207,6 +238,11 @@ class Cover(Node):
     insured_amount: Money
     premium: Money
     coverage_percent: decimal.Decimal
+    feasibility: FeasibilityStatus = strawberry.field(
+        default=FeasibilityStatus.PENDING,
+        description="The insurer's feasibility answer (LIFECYCLE 2): REFERRED while U-4 "
+        "waits for staff.",
+    )
     bound_at: dt.datetime
     activated_at: dt.datetime | None = None
     decline_reason: str | None = None

@@ -73,6 +73,11 @@ class PolicyEvent:
     occurred_at: dt.datetime
     actor: str
     data: strawberry.scalars.JSON
+    sequence: int = strawberry.field(
+        default=0,
+        description="The order of the policy's facts: 1 for its first event, then one more "
+        "for each (LIFECYCLE 5a).",
+    )
 
 
 @strawberry.type

@@ -43,6 +43,11 @@ class WebhookDelivery(Node):
     attempts: int
     last_response_code: int | None
     created_at: dt.datetime
+    sequence: int | None = strawberry.field(
+        default=None,
+        description="The event's place in its cover's or policy's sequence (LIFECYCLE 5a), "
+        "as `data.sequence` in the payload: order a cover's webhooks by it.",
+    )
 
 
 @strawberry.type

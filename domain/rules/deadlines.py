@@ -191,6 +191,9 @@ def deadlines(facts: CoverFacts) -> list[Deadline]:
     rows: list[Deadline] = []
     if facts.confirmation_due is not None:
         rows.append(_confirmation(facts, facts.confirmation_due))
+    if facts.status == PENDING_CONFIRMATION:
+        # Not covered yet: only the insurer's 48 h answer is due (LIFECYCLE 2).
+        return rows
     if facts.product == TRANSPORT_INVOICE:
         rows += _tr_deadlines(facts)
     else:
@@ -264,22 +267,43 @@ def _tr_deadlines(f: CoverFacts) -> list[Deadline]:
     return [row for row in rows if row is not None]
 
 
+def tr_stage_documents_due(
+    own_due: date | None, done_on: date | None, insolvency_on: date | None
+) -> date | None:
+    """When one stage's documents are due (TR-D1 or TR-D2): by the stage's own deadline;
+    after an insolvency (TR-T6) every document not yet provided is due at insolvency + 10
+    days instead, whatever the stage, unless the stage's own deadline was already missed
+    before the insolvency (it stays missed) or the stage was complete before it."""
+    if insolvency_on is None:
+        return own_due
+    if own_due is not None and own_due < insolvency_on and (done_on is None or done_on > own_due):
+        return own_due  # missed before the insolvency: stays missed
+    if done_on is not None and done_on < insolvency_on:
+        return own_due  # provided before the insolvency, in time
+    return _after(insolvency_on, TR_INSOLVENCY_DOCUMENTS_DAYS)
+
+
 def _tr_documents(f: CoverFacts, claim_by: date | None) -> Deadline | None:
-    """One DOCUMENTS deadline for both stages: TR-D1 with the incident declaration, TR-D2
-    by the claim-opening deadline, each within 10 days of an insolvency (TR-T6). Open, it
-    is due on the earliest date a stage still owes; met once every stage is complete in
-    time; missed (TR-X1) as soon as one stage is late."""
-    insolvency_by = (
-        None if f.insolvency_on is None else _after(f.insolvency_on, TR_INSOLVENCY_DOCUMENTS_DAYS)
+    """One DOCUMENTS deadline for both stages, once an incident is declared: TR-D1 by the
+    incident-declaration deadline (invoice due + 20 days), TR-D2 by the claim-opening
+    deadline (invoice date + 140 days), both moved by an insolvency (TR-T6,
+    `tr_stage_documents_due`). Open, it is due on the earliest date a stage still owes;
+    met once every stage is complete in time; missed (TR-X1) as soon as one stage is late."""
+    if f.incident_declared_on is None and f.claim_opened_on is None and f.insolvency_on is None:
+        return None
+    declare_by = (
+        None
+        if f.invoice_due_date is None
+        else _after(f.invoice_due_date, TR_INCIDENT_DECLARATION_DAYS)
     )
     stages: list[Deadline] = []
     for own_due, done_on in (
-        (f.incident_declared_on, f.incident_documents_complete_on),
+        (declare_by, f.incident_documents_complete_on),
         (claim_by, f.claim_documents_complete_on),
     ):
-        dues = [d for d in (own_due, insolvency_by) if d is not None]
-        if dues:
-            stage = _unless_paid(DOCUMENTS, "TR-X1", min(dues), done_on, f.paid_in_full_on)
+        due = tr_stage_documents_due(own_due, done_on, f.insolvency_on)
+        if due is not None:
+            stage = _unless_paid(DOCUMENTS, "TR-X1", due, done_on, f.paid_in_full_on)
             if stage is not None:
                 stages.append(stage)
     if not stages:

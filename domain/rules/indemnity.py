@@ -8,7 +8,9 @@ every line is exact to the cent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from domain.rules.catalogue import FI, TR
@@ -103,6 +105,51 @@ def tr_indemnity(
             IndemnityLine("Indemnity", indemnity, "TR-S2"),
         ),
     )
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    """A payment from the buyer as recorded on the cover: its place in the cover's event
+    sequence and the business date the partner gave (LIFECYCLE 5a)."""
+
+    sequence: int
+    amount: Decimal
+    received_on: date
+
+
+@dataclass(frozen=True)
+class PaymentsAtPayment:
+    #: what reduces the loss: FI-C3 recoveries before payment, TR-S2 what the client paid
+    deducted: Decimal
+    #: received after the indemnity was paid (by business date): recoveries (FI-R1)
+    after_payment: tuple[PaymentFact, ...]
+
+
+def payments_at_payment(
+    payments: Iterable[PaymentFact],
+    *,
+    after_sequence: int,
+    paid_on: date | None,
+) -> PaymentsAtPayment:
+    """Which recorded payments reduce the indemnity (LIFECYCLE 5a: order by sequence and
+    business dates, never timestamps).
+
+    Only payments recorded after `after_sequence` count: FI passes the notification's
+    sequence (a payment before it is already out of the declared unpaid amount, so it is
+    never subtracted a second time, FI-C3); TR passes 0 (TR-S2 counts all the client
+    paid). With `paid_on` (the indemnity payment day), a payment received after it is a
+    recovery after the indemnity (FI-R1), not a reduction; without it (a preview) every
+    payment recorded so far reduces."""
+    deducted = ZERO
+    later: list[PaymentFact] = []
+    for payment in sorted(payments, key=lambda p: p.sequence):
+        if payment.sequence <= after_sequence:
+            continue
+        if paid_on is not None and payment.received_on > paid_on:
+            later.append(payment)
+        else:
+            deducted += _cents(payment.amount, "payment")
+    return PaymentsAtPayment(deducted, tuple(later))
 
 
 def recovery_split(recovered: Decimal, coverage_percent: Decimal) -> tuple[Decimal, Decimal]:

@@ -37,6 +37,8 @@ COVER_DECLINED = "DECLINED"
 EXPOSED_STATUSES = ("PENDING_CONFIRMATION", "ACTIVE", "DEFAULTED", "IN_CLAIM")
 CAPTURE_HOLD = "payment_hold.capture"
 RELEASE_HOLD = "payment_hold.release"
+#: U-4: the webhook that tells the partner its cover waits for the insurer's staff.
+REFERRED_WEBHOOK = "cover.referred"
 
 
 async def _buyer_exposure_excluding(cover: Cover) -> Decimal:
@@ -100,13 +102,16 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
             return None
         await faults.checkpoint("feasibility.in_transaction")
         cover.feasibility = decision.outcome
+        # U-4: a referral is the one outcome the partner hears of only by this webhook
+        # (cover.referred); the others are followed by cover.activated or cover.declined.
         await cover_events.record(
             cover,
             f"cover.feasibility_{decision.outcome.lower()}",
             actor=cover_events.SYSTEM,
             now=now,
             data={"rule": decision.rule, "cause": decision.reason},
-            webhook=False,
+            webhook=decision.outcome == REFERRED,
+            webhook_type=REFERRED_WEBHOOK,
         )
         if decision.outcome == CONFIRMED:
             messages += await _activate_if_ready(cover, now, cover_events.SYSTEM)
@@ -153,6 +158,8 @@ async def _decline(cover: Cover, reason: str, now: datetime, actor: str) -> list
     if moved != 1:
         return []
     cover.status, cover.decline_reason = COVER_DECLINED, reason
+    await cover_life.sync_deadlines(cover)  # CONFIRMATION: not met
+    await cover_life.close_open_deadlines(cover.id, state="VOID")  # nothing else is due
     await cover_events.record(cover, "cover.declined", actor=actor, now=now, data={"cause": reason})
     if cover.product == TRANSPORT_INVOICE:
         return [await outbox.enqueue(RELEASE_HOLD, {"cover_id": cover.id}, now)]
@@ -296,6 +303,11 @@ async def expire_confirmation_windows(
                 cover.confirmation_due_at,
                 cover_events.SYSTEM,
             )
+            if cover.status == COVER_DECLINED:
+                # U-4: no decision within the window is a decline (Cover.feasibility).
+                await Cover.filter(id=cover.id, feasibility__in=("PENDING", REFERRED)).update(
+                    feasibility=DECLINED, feasibility_reason="no decision within the window"
+                )
         declined += cover.status == COVER_DECLINED
         await outbox.publish(messages, now)
     return declined

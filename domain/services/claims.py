@@ -15,14 +15,22 @@ from dateutil.relativedelta import relativedelta
 from tortoise.transactions import in_transaction
 
 from domain.rules import deadlines as deadline_rules
-from domain.rules import indemnity as indemnity_rules
 from domain.rules.money import Money
-from domain.services import cover_events, cover_life, outbox, service_disputes
+from domain.services import (
+    cover_events,
+    cover_life,
+    event_sequence,
+    indemnity_state,
+    insolvency,
+    outbox,
+    recoveries,
+    service_disputes,
+)
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Document, Incident
-from domain.store.cover_models import Cover, CoverEvent
+from domain.store.cover_models import Cover
 from domain.store.ids import new_id
 from domain.store.models import OutboxMessage
 
@@ -86,19 +94,24 @@ async def declare_incident(
     occurred_on: date,
     real_now: datetime,
 ) -> tuple[Incident, Cover]:
-    """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1."""
+    """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1; a TR
+    client's insolvency may also come later, in stage 1 or 2 (TR-T6)."""
     cover = await partner_cover(principal, cover_id)
-    if cover.status != "ACTIVE":
-        raise DomainError(
-            "INVALID_STATE",
-            f"Cover {cover.id} is {cover.status}, not ACTIVE.",
-            ("input", "coverId"),
-        )
     if unpaid.currency != cover.currency or unpaid.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",
             f"The unpaid amount is positive, in {cover.currency}.",
             ("input", "unpaidAmount"),
+        )
+    if insolvency.applies(cover, kind):
+        now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+        actor = cover_events.partner_actor(str(principal.partner_id))
+        return await insolvency.declare_during_stage(cover, unpaid, occurred_on, now, actor)
+    if cover.status != "ACTIVE":
+        raise DomainError(
+            "INVALID_STATE",
+            f"Cover {cover.id} is {cover.status}, not ACTIVE.",
+            ("input", "coverId"),
         )
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     today = now.date()
@@ -223,34 +236,12 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
         return None
     cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
-    incident = await Incident.filter(cover_id=cover.id).order_by("created_at").first()
-    if cover.product == "FINANCED_INVOICE":
-        unpaid = incident.unpaid_amount if incident else Decimal("0")
-        # FI-C3: recoveries are what the buyer paid after the unpaid amount was declared.
-        after = incident.created_at if incident else claim.created_at
-        payments = await CoverEvent.filter(
-            cover_id=cover.id, type="payment.recorded", occurred_at__gte=after
-        )
-        recovered = sum((Decimal(str(p.data["amount"])) for p in payments), Decimal("0"))
-        invoice = cover.invoice or {}
-        result = indemnity_rules.fi_indemnity(
-            unpaid,
-            recovered,
-            cover.insured_amount,
-            cover.coverage_percent,
-            **_c3_vat(invoice),  # C-3: VAT is never indemnified
-        )
-    else:
-        invoice = cover.invoice or {}
-        net = Decimal(invoice["amount"]["amount"]) if invoice else cover.insured_amount
-        result = indemnity_rules.tr_indemnity(
-            net, cover.paid_amount, cover.insured_amount, cover.coverage_percent
-        )
-    lines: list[dict[str, Any]] = [
-        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
-        for line in result.lines
-    ]
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
+        # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
+        now_state = await indemnity_state.compute(cover, paid_on=None)
+        result = now_state.result
+        lines = now_state.lines()
         changed = (
             await Claim.filter(id=claim.id)
             .exclude(status__in=("PAID", "REJECTED"))
@@ -311,6 +302,7 @@ async def decide_claim(
         rule = (reason or "").split(":")[0].strip() or "TR-X1"
         changes["rejection"] = {"rule": rule, "message": reason or "Rejected by the insurer."}
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await Claim.filter(id=claim.id, status=claim.status).update(**changes)
         if moved != 1:
             raise DomainError(
@@ -330,11 +322,15 @@ async def decide_claim(
 async def mark_indemnity_paid(
     principal: Principal, claim_id: str, paid_on: date, real_now: datetime
 ) -> Claim:
-    """APPROVED -> PAID, cover INDEMNIFIED."""
+    """APPROVED -> PAID, cover INDEMNIFIED. The amount paid is FI-C3 / TR-S2 recomputed
+    from the state at payment, inside the paying transaction; the stored indemnity was a
+    preview and is replaced by it. Payments received after `paid_on` are recoveries
+    after the indemnity (FI-R1)."""
     claim, cover = await _staff_claim(principal, claim_id)
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.staff_actor(str(principal.staff_id))
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await Claim.filter(id=claim.id, status="APPROVED").update(
             status="PAID", paid_on=paid_on
         )
@@ -344,8 +340,16 @@ async def mark_indemnity_paid(
                 f"Claim {claim.id} is {claim.status}, not APPROVED.",
                 ("input", "claimId"),
             )
+        # First the cover (on PostgreSQL this locks it): a payment racing with us either
+        # committed before, and is read below, or finds the cover INDEMNIFIED and retries
+        # as a recovery.
         await Cover.filter(id=cover.id, status="IN_CLAIM").update(status="INDEMNIFIED")
         await cover.refresh_from_db()
+        fresh = await indemnity_state.compute(cover, paid_on=paid_on)
+        preview = claim.indemnity_amount
+        await Claim.filter(id=claim.id).update(
+            indemnity_amount=fresh.result.amount, indemnity_lines=fresh.lines(), calculated_at=now
+        )
         # FI-C2: the insurer's own deadline is met (or was missed); nothing else is due.
         await cover_life.sync_deadlines(cover)
         await cover_life.close_open_deadlines(cover.id, state="VOID")
@@ -354,17 +358,16 @@ async def mark_indemnity_paid(
             "claim.paid",
             actor=actor,
             now=now,
-            data={"claimId": claim.id, "paidOn": paid_on.isoformat()},
+            data={
+                "claimId": claim.id,
+                "paidOn": paid_on.isoformat(),
+                "amount": str(fresh.result.amount),
+                "previewAmount": None if preview is None else str(preview),
+            },
         )
+        for payment in fresh.after_payment:
+            await recoveries.record_recovery(
+                cover, payment.amount, payment.received_on, actor, now, payment.sequence
+            )
     await claim.refresh_from_db()
     return claim
-
-
-def _c3_vat(invoice: dict[str, Any]) -> dict[str, Decimal]:
-    """C-3: the invoice's net and VAT amounts, for the FI loss net of VAT."""
-    if not invoice or not invoice.get("vat_amount"):
-        return {}
-    return {
-        "invoice_net": Decimal(str(invoice["amount"]["amount"])),
-        "invoice_vat": Decimal(str(invoice["vat_amount"]["amount"])),
-    }

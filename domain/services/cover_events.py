@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.services import webhooks
+from domain.services import event_sequence, webhooks
 from domain.store.cover_models import Cover, CoverEvent
 from domain.store.ids import new_id
 
@@ -40,13 +40,19 @@ async def record(
     now: datetime,
     data: dict[str, Any] | None = None,
     webhook: bool = True,
+    webhook_type: str | None = None,
 ) -> CoverEvent:
     """Call inside the transaction that made the change. `webhook=False` for internal
-    steps that have no event type in the contract."""
+    steps that have no event type in the contract; `webhook_type` when the contract
+    names the webhook differently from the event. The event takes the cover's next
+    sequence number (LIFECYCLE 5a), which the webhook payload carries too."""
     details = data or {}
+    sequence = await event_sequence.next_number(Cover, cover.id)
+    cover.event_sequence = sequence
     event = await CoverEvent.create(
         id=new_id("evt"),
         cover_id=cover.id,
+        sequence=sequence,
         type=event_type,
         occurred_at=now,
         actor=actor,
@@ -55,8 +61,8 @@ async def record(
     if webhook:
         await webhooks.emit(
             cover.partner_id,  # type: ignore[attr-defined]
-            event_type,
-            {"cover": cover_summary(cover), **details},
+            webhook_type or event_type,
+            {"cover": cover_summary(cover), "sequence": sequence, **details},
             now,
         )
     return event

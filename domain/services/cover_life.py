@@ -14,10 +14,9 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.rules import deadlines as rules
-from domain.rules.indemnity import recovery_split
 from domain.rules.money import Money
 from domain.rules.violations import Violation
-from domain.services import cover_events, outbox
+from domain.services import cover_events, outbox, recoveries
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -110,6 +109,9 @@ async def sync_deadlines(cover: Cover) -> None:
         state = "OPEN" if deadline.met is None else ("MET" if deadline.met else "MISSED")
         row = existing.get(deadline.kind)
         if row is None:
+            # The 48 h CONFIRMATION window is the insurer's to answer: nothing to announce.
+            silent = deadline.kind == rules.CONFIRMATION
+            announced = list(ANNOUNCE_DAYS_BEFORE) if silent else []
             await CoverDeadline.create(
                 id=new_id("ddl"),
                 cover_id=cover.id,
@@ -119,8 +121,8 @@ async def sync_deadlines(cover: Cover) -> None:
                 state=state,
                 met_on=deadline.met_on,
                 insurer_side=deadline.insurer_side,
-                announced=[],
-                next_check_on=next_check(deadline.due_on, []),
+                announced=announced,
+                next_check_on=next_check(deadline.due_on, announced),
             )
         elif row.state == "OPEN" and (state != "OPEN" or row.due_on != deadline.due_on):
             await CoverDeadline.filter(id=row.id, state="OPEN").update(
@@ -353,19 +355,8 @@ async def record_payment(
         data = {"amount": str(amount.amount), "receivedOn": received_on.isoformat()}
         claim = await Claim.filter(cover_id=cover.id).first()
         if cover.status == "INDEMNIFIED":
-            insurer, insured = recovery_split(amount.amount, cover.coverage_percent)
-            await cover_events.record(
-                cover,
-                "recovery.recorded",
-                actor=actor,
-                now=now,
-                data={
-                    **data,
-                    "insurerShare": str(insurer),
-                    "insuredShare": str(insured),
-                    "rule": "FI-R1",
-                },
-            )
+            # FI-R1: after the indemnity, a payment is a recovery shared by coverage.
+            await recoveries.record_recovery(cover, amount.amount, received_on, actor, now)
         else:
             await cover_events.record(
                 cover, "payment.recorded", actor=actor, now=now, webhook=False, data=data

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.rules.catalogue import FINANCED_INVOICE, PRODUCTS, TRANSPORT_INVOICE
-from domain.services import cover_events, outbox
+from domain.services import cover_events, cover_life, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.gateways import registry
@@ -170,6 +170,8 @@ async def _create_cover(
                 expires_at=authorization.expires_at,
                 created_at=now,
             )
+        # LIFECYCLE 4: the CONFIRMATION deadline (bind + 48 h) is listed from the bind.
+        await cover_life.sync_deadlines(cover)
         await cover_events.record(
             cover,
             "cover.pending_confirmation",

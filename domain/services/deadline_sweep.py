@@ -14,7 +14,7 @@ from datetime import date, datetime
 from tortoise.transactions import in_transaction
 
 from domain.rules.violations import Violation
-from domain.services import cover_events, cover_life
+from domain.services import cover_events, cover_life, event_sequence
 from domain.store.claim_models import Claim, CoverDeadline
 from domain.store.cover_models import Cover
 
@@ -25,6 +25,7 @@ async def _announce(row: CoverDeadline, cover: Cover, today: date, now: datetime
         return
     announced = sorted({*row.announced, *due_now}, reverse=True)
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         taken = await CoverDeadline.filter(
             id=row.id, state="OPEN", next_check_on=row.next_check_on
         ).update(announced=announced, next_check_on=cover_life.next_check(row.due_on, announced))
@@ -50,6 +51,7 @@ async def _announce(row: CoverDeadline, cover: Cover, today: date, now: datetime
 
 async def _miss(row: CoverDeadline, cover: Cover, now: datetime) -> None:
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         taken = await CoverDeadline.filter(id=row.id, state="OPEN").update(
             state="MISSED", flagged_to_staff=row.insurer_side
         )

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from domain.services import claims, cover_events, document_storage
+from domain.services import claims, cover_events, document_storage, event_sequence
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -125,6 +125,7 @@ async def submit_document(
 
     sha256 = await document_storage.current().put(content)
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         document = await Document.create(
             id=new_id("doc"),
             cover_id=cover.id,

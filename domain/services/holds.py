@@ -14,7 +14,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from domain.services import cover_events, faults
+from domain.services import cover_events, event_sequence, faults
 from domain.services.clock_time import now_on_clock
 from domain.services.gateways import registry
 from domain.services.gateways.card import AuthorizationExpired
@@ -54,6 +54,7 @@ async def capture_hold(cover_id: str, real_now: datetime) -> str | None:
         )
         return FAILED
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await PaymentHold.filter(id=hold.id, status=CAPTURING).update(
             status=CAPTURED, captured_at=now
         )
@@ -83,6 +84,7 @@ async def release_hold(
         reference=hold.gateway_reference, idempotency_key=f"release:{hold.id}", now=now
     )
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await PaymentHold.filter(id=hold.id, status=RELEASING).update(
             status=RELEASED, released_at=now
         )
@@ -112,6 +114,7 @@ async def expire_holds(now: datetime, *, test_clock_id: str | None = None) -> in
     for hold in await query.order_by("expires_at"):
         cover = await Cover.get(id=hold.cover_id)  # type: ignore[attr-defined]
         async with in_transaction():
+            await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
             moved = await PaymentHold.filter(id=hold.id, status=HELD).update(
                 status=RELEASED,
                 released_at=hold.expires_at,

@@ -91,7 +91,7 @@ async def relay_once(send: Sender, now: datetime, limit: int = 100) -> int:
     cannot both take a row; delivery stays at-least-once, so actors are idempotent."""
     candidates = (
         await OutboxMessage.filter(published_at__isnull=True)
-        .order_by("created_at")
+        .order_by("created_at", "id")  # ids break ties of a frozen test clock
         .limit(limit)
         .values_list("id", "claimed_until")
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.services import webhooks
+from domain.services import event_sequence, webhooks
 from domain.store.ids import new_id
 from domain.store.policy_models import Policy, PolicyEvent
 
@@ -24,11 +24,15 @@ async def record(
     data: dict[str, Any] | None = None,
     webhook: bool = True,
 ) -> PolicyEvent:
-    """Call inside the transaction that made the change."""
+    """Call inside the transaction that made the change. The event takes the policy's
+    next sequence number (LIFECYCLE 5a), which the webhook payload carries too."""
     details = data or {}
+    sequence = await event_sequence.next_number(Policy, policy.id)
+    policy.event_sequence = sequence
     event = await PolicyEvent.create(
         id=new_id("pev"),
         policy_id=policy.id,
+        sequence=sequence,
         type=event_type,
         occurred_at=now,
         actor=actor,
@@ -38,7 +42,7 @@ async def record(
         await webhooks.emit(
             policy.partner_id,  # type: ignore[attr-defined]
             event_type,
-            {"policy": policy_summary(policy), **details},
+            {"policy": policy_summary(policy), "sequence": sequence, **details},
             now,
         )
     return event

@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from domain.services import claims, cover_events, outbox
+from domain.services import claims, cover_events, event_sequence, outbox
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -77,6 +77,7 @@ async def record_service_dispute(
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
     actor = cover_events.partner_actor(str(principal.partner_id))
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         moved = await Incident.filter(id=incident.id, disputed=False).update(
             disputed=True,
             published=False,
@@ -118,6 +119,7 @@ async def resolve_service_dispute(
     actor = cover_events.staff_actor(str(principal.staff_id))
     messages: list[OutboxMessage] = []
     async with in_transaction():
+        await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         changes: dict[str, Any] = {
             "dispute_resolved_on": decided_on,
             "dispute_conforming": conforming,

@@ -25,6 +25,7 @@ from domain.store.webhook_models import (
 #: The contract's event types (API_CONTRACT.graphql, comment above WebhookEndpoint).
 EVENT_TYPES: tuple[str, ...] = (
     "cover.pending_confirmation",
+    "cover.referred",
     "cover.activated",
     "cover.declined",
     "cover.lapsed",

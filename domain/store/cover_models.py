@@ -44,6 +44,8 @@ class Cover(Model):
     premium = fields.DecimalField(max_digits=14, decimal_places=2)
     coverage_percent = fields.DecimalField(max_digits=5, decimal_places=2)
     paid_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    #: LIFECYCLE 5a - the last event sequence number given to this cover
+    event_sequence = fields.IntField(default=0, db_default=0)
     bound_at = fields.DatetimeField()
     confirmation_due_at = fields.DatetimeField(index=True)
     activated_at = fields.DatetimeField(null=True)
@@ -94,6 +96,8 @@ class CoverEvent(Model):
     cover: fields.ForeignKeyRelation[Cover] = fields.ForeignKeyField(
         "models.Cover", related_name="events", on_delete=fields.CASCADE
     )
+    #: LIFECYCLE 5a - the order of the facts of one cover, 1, 2, 3 and so on
+    sequence = fields.IntField(default=0, db_default=0)
     type = fields.CharField(max_length=60)
     occurred_at = fields.DatetimeField()
     #: partner, staff or system, with the id where there is one
@@ -103,6 +107,7 @@ class CoverEvent(Model):
     class Meta:
         table = "cover_event"
         indexes = (("cover_id", "id"),)
+        unique_together = (("cover_id", "sequence"),)
 
 
 class SandboxCardAuthorization(Model):

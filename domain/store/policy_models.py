@@ -40,6 +40,8 @@ class Policy(Model):
     #: PENDING_PREMIUM until the minimum premium is paid (WT-P1), then ACTIVE
     status = fields.CharField(max_length=20, index=True)
     premium_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    #: LIFECYCLE 5a - the last event sequence number given to this policy
+    event_sequence = fields.IntField(default=0, db_default=0)
     #: the day the minimum premium was paid in full - cover starts then (WT-P1)
     activated_on = fields.DateField(null=True)
     #: WT-P4 - the day the policy ended automatically for a premium instalment paid late
@@ -347,6 +349,8 @@ class PolicyEvent(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="events", on_delete=fields.CASCADE
     )
+    #: LIFECYCLE 5a - the order of the facts of one policy, 1, 2, 3 and so on
+    sequence = fields.IntField(default=0, db_default=0)
     type = fields.CharField(max_length=60)
     occurred_at = fields.DatetimeField()
     actor = fields.CharField(max_length=80)
@@ -355,3 +359,4 @@ class PolicyEvent(Model):
     class Meta:
         table = "policy_event"
         indexes = (("policy_id", "occurred_at"),)
+        unique_together = (("policy_id", "sequence"),)

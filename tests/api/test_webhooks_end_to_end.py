@@ -86,3 +86,26 @@ async def test_live_keys_cannot_register_loopback_webhook_urls(api, make_partner
     assert [(e["code"], e["field"]) for e in errors] == [
         ("WEBHOOK_URL_NOT_ALLOWED", ["input", "url"])
     ]
+
+
+async def test_lifecycle_5a_deliveries_list_in_the_cover_sequence(api, jobs, make_partner):
+    """Deliveries list oldest first and each carries its cover event's sequence, the
+    same number as `data.sequence` in the payload."""
+    key = await make_partner(kind="freight_exchange")
+    await api.execute(
+        REGISTER, {"input": {"url": "http://127.0.0.1:9/hooks", "events": ["*"]}}, key=key
+    )
+    qid = await quote_id(api, key, tr_input())
+    await bind(api, key, quoteId=qid, paymentMethodToken="tok_visa")
+    await jobs.run_all()
+    listed = await api.execute(
+        "{ webhookDeliveries(first: 10) { edges { node { eventType sequence } } } }", key=key
+    )
+    nodes = [e["node"] for e in listed["data"]["webhookDeliveries"]["edges"]]
+    cover_nodes = [n for n in nodes if n["eventType"].startswith("cover.")]
+    assert [n["eventType"] for n in cover_nodes] == [
+        "cover.pending_confirmation",
+        "cover.activated",
+    ]
+    sequences = [n["sequence"] for n in cover_nodes]
+    assert sequences[0] == 1 and sequences == sorted(sequences)

@@ -232,15 +232,24 @@ DEFAULTED = replace(INVOICED, incident_declared_on=DECLARED)
 CLAIM_BY = ISSUED + days(140)
 
 
-def test_tr_d1_incident_documents_are_due_with_the_incident():
+DECLARE_BY = DUE + days(20)
+
+
+def test_tr_d1_incident_documents_are_due_by_the_incident_declaration_deadline():
     documents = by_kind(DEFAULTED)["DOCUMENTS"]
-    assert (documents.rule, *state(documents)) == ("TR-X1", DECLARED, None, None)
+    assert (documents.rule, *state(documents)) == ("TR-X1", DECLARE_BY, None, None)
     assert documents.lapses
 
 
-def test_tr_d1_documents_the_day_after_the_declaration_are_late():
-    facts = replace(DEFAULTED, incident_documents_complete_on=DECLARED + days(1))
-    assert state(by_kind(facts)["DOCUMENTS"]) == (DECLARED, False, DECLARED + days(1))
+def test_tr_d1_incident_documents_on_due_plus_20_are_in_time():
+    facts = replace(DEFAULTED, incident_documents_complete_on=DECLARE_BY)
+    # TR-D1 met; TR-D2 (claim opening) is what is still owed.
+    assert state(by_kind(facts)["DOCUMENTS"]) == (CLAIM_BY, None, None)
+
+
+def test_tr_d1_incident_documents_on_due_plus_21_are_late():
+    facts = replace(DEFAULTED, incident_documents_complete_on=DECLARE_BY + days(1))
+    assert state(by_kind(facts)["DOCUMENTS"]) == (DECLARE_BY, False, DECLARE_BY + days(1))
 
 
 def test_tr_d2_claim_documents_are_due_by_the_claim_opening_deadline():
@@ -284,9 +293,72 @@ def test_tr_t6_insolvency_brings_the_claim_documents_forward():
     assert state(by_kind(facts)["DOCUMENTS"]) == (insolvent + days(10), None, None)
 
 
-def test_tr_t6_an_earlier_declaration_still_wins_over_the_insolvency_limit():
-    facts = replace(DEFAULTED, insolvency_on=DECLARED - days(2))
-    assert by_kind(facts)["DOCUMENTS"].due_on == DECLARED
+def test_tr_t6_insolvency_declared_before_any_document_gives_10_days_for_both_stages():
+    """The defect: the declaration day was the due date, so the cover lapsed next day."""
+    facts = replace(INVOICED, incident_declared_on=DECLARED, insolvency_on=DECLARED)
+    assert state(by_kind(facts)["DOCUMENTS"]) == (DECLARED + days(10), None, None)
+
+
+@pytest.mark.parametrize(("delivered_after", "met"), [(10, True), (11, False)])
+def test_tr_t6_both_stages_documents_by_insolvency_plus_10(delivered_after, met):
+    facts = replace(
+        INVOICED,
+        incident_declared_on=DECLARED,
+        insolvency_on=DECLARED,
+        incident_documents_complete_on=DECLARED + days(delivered_after),
+        claim_documents_complete_on=DECLARED + days(delivered_after),
+    )
+    documents = by_kind(facts)["DOCUMENTS"]
+    assert state(documents) == (DECLARED + days(10), met, DECLARED + days(delivered_after))
+
+
+@pytest.mark.parametrize(("delivered_after", "met"), [(10, None), (11, False)])
+def test_tr_t6_incident_stage_documents_alone_by_insolvency_plus_10(delivered_after, met):
+    """TR-D1 late at +11 though its own deadline (due + 20) is later: TR-T6 replaces it."""
+    insolvent = DUE - days(20)
+    facts = replace(
+        INVOICED,
+        incident_declared_on=insolvent,
+        insolvency_on=insolvent,
+        incident_documents_complete_on=insolvent + days(delivered_after),
+    )
+    documents = by_kind(facts)["DOCUMENTS"]
+    if met is None:  # TR-D1 in time; TR-D2 still owed by insolvency + 10
+        assert state(documents) == (insolvent + days(10), None, None)
+    else:
+        assert state(documents) == (insolvent + days(10), False, insolvent + days(11))
+
+
+def test_tr_t6_insolvency_can_give_a_stage_more_time_than_its_own_deadline():
+    """Insolvency on due + 18: the incident documents are due on insolvency + 10 (due + 28)
+    instead of due + 20."""
+    insolvent = DUE + days(18)
+    facts = replace(INVOICED, incident_declared_on=insolvent, insolvency_on=insolvent)
+    assert by_kind(facts)["DOCUMENTS"].due_on == insolvent + days(10)
+
+
+def test_tr_t6_a_stage_deadline_missed_before_the_insolvency_stays_missed():
+    insolvent = DECLARE_BY + days(1)
+    facts = replace(DEFAULTED, insolvency_on=insolvent)
+    assert state(by_kind(facts)["DOCUMENTS"]) == (DECLARE_BY, None, None)
+    assert missed(by_kind(facts)["DOCUMENTS"], insolvent)
+    late = replace(facts, incident_documents_complete_on=insolvent + days(2))
+    assert state(by_kind(late)["DOCUMENTS"]) == (DECLARE_BY, False, insolvent + days(2))
+
+
+def test_tr_t6_a_stage_complete_before_the_insolvency_stays_met():
+    insolvent = DECLARED + days(3)
+    facts = replace(
+        DEFAULTED,
+        incident_documents_complete_on=DECLARED,
+        insolvency_on=insolvent,
+        claim_documents_complete_on=insolvent + days(10),
+    )
+    assert state(by_kind(facts)["DOCUMENTS"]) == (
+        insolvent + days(10),
+        True,
+        insolvent + days(10),
+    )
 
 
 # FI-N1: non-payment notified by due date + 60, unless paid in full. Notification = claim.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tortoise import Tortoise
@@ -78,10 +79,12 @@ async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
             now=datetime(2026, 1, 5, tzinfo=UTC),
         )
         tables_before = await _table_names(empty_database)
+        event_columns_before = await _column_names(empty_database, "cover_event")
     finally:
         await close_db()
     assert "top_up_policy" in tables_before  # the landed release's last table
     assert "rule_fact" not in tables_before  # a table this release adds
+    assert "sequence" not in event_columns_before  # a column this release adds
 
     applied: list[str] = []
     await migrate(
@@ -118,3 +121,79 @@ async def _table_names(url: str) -> set[str]:
             "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
         )
     return {row["name"] for row in rows}
+
+
+async def _column_names(url: str, table: str) -> set[str]:
+    connection = Tortoise.get_connection("default")
+    if url.startswith("sqlite"):
+        _, rows = await connection.execute_query(f"PRAGMA table_info({table})")
+        return {row["name"] for row in rows}
+    _, rows = await connection.execute_query(
+        "SELECT column_name AS name FROM information_schema.columns WHERE table_name = $1",
+        [table],
+    )
+    return {row["name"] for row in rows}
+
+
+def _insert_minimal(db: Any, table: str, values: dict[str, object]) -> None:
+    """A row with `values` and a placeholder in every other required column."""
+    row = dict(values)
+    for _, name, kind, notnull, default, _pk in db.execute(f"PRAGMA table_info({table})"):
+        if name in row or not notnull or default is not None:
+            continue
+        kind = kind.upper()
+        row[name] = 0 if ("INT" in kind or "DECIMAL" in kind or "BOOL" in kind) else "x"
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+
+
+async def test_lifecycle_5a_backfill_numbers_existing_events_by_time_then_id(tmp_path: Path):
+    """0008: events already recorded get 1, 2, 3... per cover and per policy, by
+    occurred_at then id, and each owner's counter continues after its last event."""
+    import sqlite3
+
+    url = f"sqlite://{tmp_path / 'backfill.sqlite3'}"
+    await migrate(url, target="models.0007_tu_top_up_policies")
+    db = sqlite3.connect(tmp_path / "backfill.sqlite3")
+    _insert_minimal(db, "partner", {"id": "par_a"})
+    for owner in ("cov_a", "cov_b"):
+        _insert_minimal(db, "quote", {"id": f"quo_{owner}", "partner_id": "par_a"})
+        _insert_minimal(
+            db, "cover", {"id": owner, "quote_id": f"quo_{owner}", "partner_id": "par_a"}
+        )
+    _insert_minimal(db, "policy", {"id": "pol_a", "partner_id": "par_a"})
+    same = "2026-01-05 10:00:00+00:00"
+    for event_id, owner, at in (
+        ("evt_3", "cov_a", "2026-01-06 09:00:00+00:00"),
+        ("evt_2", "cov_a", same),
+        ("evt_1", "cov_a", same),
+        ("evt_9", "cov_b", same),
+    ):
+        _insert_minimal(db, "cover_event", {"id": event_id, "cover_id": owner, "occurred_at": at})
+    for event_id, at in (("pev_2", "2026-02-01 00:00:00+00:00"), ("pev_1", same)):
+        _insert_minimal(
+            db, "policy_event", {"id": event_id, "policy_id": "pol_a", "occurred_at": at}
+        )
+    db.commit()
+    db.close()
+
+    await migrate(url)
+
+    db = sqlite3.connect(tmp_path / "backfill.sqlite3")
+    try:
+        events = dict(db.execute("SELECT id, sequence FROM cover_event"))
+        assert events == {"evt_1": 1, "evt_2": 2, "evt_3": 3, "evt_9": 1}
+        assert dict(db.execute("SELECT id, event_sequence FROM cover")) == {
+            "cov_a": 3,
+            "cov_b": 1,
+        }
+        assert dict(db.execute("SELECT id, sequence FROM policy_event")) == {
+            "pev_1": 1,
+            "pev_2": 2,
+        }
+        assert dict(db.execute("SELECT id, event_sequence FROM policy")) == {"pol_a": 2}
+        with pytest.raises(sqlite3.IntegrityError):
+            _insert_minimal(db, "cover_event", {"id": "evt_x", "cover_id": "cov_a", "sequence": 3})
+    finally:
+        db.close()

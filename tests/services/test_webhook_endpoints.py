@@ -88,7 +88,8 @@ async def test_every_contract_event_type_and_the_wildcard_are_accepted(db):
     endpoint, _ = await register(live, events=[*webhook_endpoints.EVENT_TYPES, "*"])
     assert len(endpoint.events) == len(webhook_endpoints.EVENT_TYPES) + 1
     assert set(contract_event_types()) <= set(webhook_endpoints.EVENT_TYPES)
-    # TR-X2 (3), whole-turnover (8, WT-P4 policy.terminated) and top-up (1) policies add
+    # TR-X2 (3), U-4 cover.referred (1), whole-turnover (8, WT-P4 policy.terminated),
+    # rule facts (1) and top-up (1) policies add
     # theirs to the contract's 18.
     assert len(webhook_endpoints.EVENT_TYPES) == 30
 

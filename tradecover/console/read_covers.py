@@ -139,7 +139,7 @@ async def cover_page(cover_id: str, real_now: datetime) -> CoverPage | None:
         partner=(await partner_names([cover.partner_id])).get(cover.partner_id, "?"),  # type: ignore[attr-defined]
         today=nows.get(clock_of(cover), real_now).date(),
         deadlines=await CoverDeadline.filter(cover_id=cover.id).order_by("due_on", "id"),
-        events=await CoverEvent.filter(cover_id=cover.id).order_by("-id").limit(100),
+        events=await CoverEvent.filter(cover_id=cover.id).order_by("-sequence").limit(100),
         incidents=await Incident.filter(cover_id=cover.id).order_by("created_at"),
         documents=await Document.filter(cover_id=cover.id).order_by("received_at", "id"),
         claim=await Claim.filter(cover_id=cover.id).first(),

@@ -16,6 +16,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from tortoise.functions import Count
 
+from domain.rules.deadlines import CONFIRMATION
 from domain.services.covers import PENDING_CONFIRMATION
 from domain.services.webhooks import FAILED, PENDING
 from domain.store.claim_models import Claim, CoverDeadline
@@ -82,22 +83,26 @@ async def deadline_board(real_now: datetime) -> Board:
     today = real_now.date()
     board = Board(today, today + timedelta(days=HORIZON_DAYS))
     # Covers on a clock may live far from today: their rows are filtered on their date.
+    # CONFIRMATION rows are the pending confirmation windows, listed from the covers below.
     real_rows = await (
         CoverDeadline.filter(
             state="OPEN", due_on__lte=board.horizon, cover__test_clock_id__isnull=True
         )
+        .exclude(kind=CONFIRMATION)
         .order_by("due_on", "id")
         .limit(LIST_LIMIT)
         .prefetch_related("cover")
     )
     clock_rows = await (
         CoverDeadline.filter(state="OPEN", cover__test_clock_id__isnull=False)
+        .exclude(kind=CONFIRMATION)
         .order_by("due_on", "id")
         .limit(LIST_LIMIT)
         .prefetch_related("cover")
     )
     missed = await (
         CoverDeadline.filter(state="MISSED")
+        .exclude(kind=CONFIRMATION)
         .order_by("-due_on", "-id")
         .limit(LIST_LIMIT)
         .prefetch_related("cover")

@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_tu_top_up_policies')]
+    dependencies = [('models', '0008_event_sequence')]
 
     initial = False
 

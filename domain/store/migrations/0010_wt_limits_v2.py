@@ -5,7 +5,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_tu_top_up_policies')]
+    dependencies = [('models', '0009_wt_claim_payment')]
 
     initial = False
 
