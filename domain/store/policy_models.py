@@ -34,9 +34,9 @@ class Policy(Model):
     waiting_period_days = fields.IntField()
     max_extension_amount = fields.DecimalField(max_digits=16, decimal_places=2)
     #: C-1 - political and extraordinary risks contracted - admits public buyers outside CO
-    political_risks_contracted = fields.BooleanField(default=False)
+    political_risks_contracted = fields.BooleanField(default=False, db_default=False)
     #: WT-P5 - the fee each claim file opened costs the policyholder
-    claim_file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    claim_file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0, db_default=0)
     #: PENDING_PREMIUM until the minimum premium is paid (WT-P1), then ACTIVE
     status = fields.CharField(max_length=20, index=True)
     premium_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -47,7 +47,7 @@ class Policy(Model):
     #: WT-P4 - the day the policy ended automatically for a premium instalment paid late
     terminated_on = fields.DateField(null=True)
     #: WT-C6 - indemnities paid in the period, the compare-and-set guard of every payment
-    indemnities_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    indemnities_paid = fields.DecimalField(max_digits=16, decimal_places=2, default=0, db_default=0)
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="policies", null=True, on_delete=fields.SET_NULL
     )
@@ -142,13 +142,13 @@ class Sale(Model):
     #: WT-L4 covered as a firm order after a cancellation
     firm_order = fields.BooleanField(default=False)
     #: WT-L4 declared as a firm order - the cover decision is taken again on every change
-    firm_order_declared = fields.BooleanField(default=False)
+    firm_order_declared = fields.BooleanField(default=False, db_default=False)
     #: WT-L4 the day the firm commercial contract was signed, when given
     firm_order_signed_on = fields.DateField(null=True)
     extended_due_date = fields.DateField(null=True)
     disputed = fields.BooleanField(default=False)
     #: WT-C8 - an excluded sale made with the insurer express authorisation
-    outside_cover_authorised = fields.BooleanField(default=False)
+    outside_cover_authorised = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -267,7 +267,7 @@ class PolicyClaim(Model):
     #: WT-C6 collection costs the insurer authorised, paid at the coverage percentage
     collection_costs = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     #: WT-P5 - the claim-file fee charged when this file opened
-    file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
+    file_fee = fields.DecimalField(max_digits=16, decimal_places=2, default=0, db_default=0)
     rejection: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
 

@@ -91,7 +91,7 @@ async def test_every_contract_event_type_and_the_wildcard_are_accepted(db):
     # TR-X2 (3), U-4 cover.referred (1), whole-turnover (8, WT-P4 policy.terminated),
     # rule facts (1) and top-up (1) policies add
     # theirs to the contract's 18.
-    assert len(webhook_endpoints.EVENT_TYPES) == 30
+    assert len(webhook_endpoints.EVENT_TYPES) == 32
 
 
 def contract_event_types() -> list[str]:

@@ -126,7 +126,11 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
         self.recoveries = 0
         self.invoice_seq = 0
         self.paid_checks = 0
-        self.run(self._setup())
+        try:
+            self.run(self._setup())
+        except BaseException:
+            self.teardown()  # hypothesis only tears down a machine that was built
+            raise
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -154,8 +158,10 @@ class WholeTurnoverMachine(RuleBasedStateMachine):
             waiting_period_days=60,
             max_extension_amount=D("50000.00"),
             test_clock_id=clock.id,
+            partner_id=self.partner.partner_id,
         )
-        policy = await policies.create_policy(self.partner, draft, START)
+        # The terms are the insurer's: staff create the policy for the partner.
+        policy = await policies.create_policy(self.staff, draft, START)
         self.policy_id = policy.id
         await self._advance_to(datetime(2027, 1, 1, 9, tzinfo=UTC))
         minimum = await PremiumInvoice.get(policy_id=policy.id, kind="MINIMUM")

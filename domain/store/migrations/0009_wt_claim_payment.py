@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Policy',
             name='indemnities_paid',
-            field=fields.DecimalField(default=0, description='WT-C6 - indemnities paid in the period, the compare-and-set guard of every payment', max_digits=16, decimal_places=2),
+            field=fields.DecimalField(default=0, db_default=0, description='WT-C6 - indemnities paid in the period, the compare-and-set guard of every payment', max_digits=16, decimal_places=2),
         ),
         ops.AddField(
             model_name='Policy',
@@ -52,6 +52,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Sale',
             name='outside_cover_authorised',
-            field=fields.BooleanField(default=False, description='WT-C8 - an excluded sale made with the insurer express authorisation'),
+            field=fields.BooleanField(default=False, db_default=False, description='WT-C8 - an excluded sale made with the insurer express authorisation'),
         ),
     ]

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Sale',
             name='firm_order_declared',
-            field=fields.BooleanField(default=False, description='WT-L4 declared as a firm order - the cover decision is taken again on every change'),
+            field=fields.BooleanField(default=False, db_default=False, description='WT-L4 declared as a firm order - the cover decision is taken again on every change'),
         ),
         ops.AddField(
             model_name='Sale',

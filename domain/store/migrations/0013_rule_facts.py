@@ -33,17 +33,17 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Policy',
             name='claim_file_fee',
-            field=fields.DecimalField(default=0, description='WT-P5 - the fee each claim file opened costs the policyholder', max_digits=16, decimal_places=2),
+            field=fields.DecimalField(default=0, db_default=0, description='WT-P5 - the fee each claim file opened costs the policyholder', max_digits=16, decimal_places=2),
         ),
         ops.AddField(
             model_name='Policy',
             name='political_risks_contracted',
-            field=fields.BooleanField(default=False, description='C-1 - political and extraordinary risks contracted - admits public buyers outside CO'),
+            field=fields.BooleanField(default=False, db_default=False, description='C-1 - political and extraordinary risks contracted - admits public buyers outside CO'),
         ),
         ops.AddField(
             model_name='PolicyClaim',
             name='file_fee',
-            field=fields.DecimalField(default=0, description='WT-P5 - the claim-file fee charged when this file opened', max_digits=16, decimal_places=2),
+            field=fields.DecimalField(default=0, db_default=0, description='WT-P5 - the claim-file fee charged when this file opened', max_digits=16, decimal_places=2),
         ),
         ops.AddField(
             model_name='TopUpPolicy',
