@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -21,7 +22,10 @@ async def create_test_clock(
 ) -> TestClock:
     partner_id = _require_sandbox_partner(principal)
     return await TestClock.create(
-        id=new_id("clk"), partner_id=partner_id, frozen_time=frozen_time, created_at=now
+        id=new_id("clk"),
+        partner_id=partner_id,
+        frozen_time=frozen_time.astimezone(UTC),  # as it reads back (compare_and_set)
+        created_at=now,
     )
 
 
@@ -64,10 +68,10 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
             f"{clock.frozen_time.isoformat()}.",
             ("input", "frozenTime"),
         )
-    moved = await TestClock.filter(
-        id=clock.id, frozen_time=clock.frozen_time, status="READY"
-    ).update(frozen_time=to, status="ADVANCING")
-    if moved != 1:
+    to = to.astimezone(UTC)  # stored in UTC, as it reads back (compare_and_set)
+    expected = {"frozen_time": clock.frozen_time, "status": "READY"}
+    changes = {"frozen_time": to, "status": "ADVANCING"}
+    if not await compare_and_set(TestClock, clock.id, expected, changes):
         raise DomainError("INVALID_STATE", "The test clock is advancing; retry.", ("input",))
     try:
         await activation.expire_confirmation_windows(to, test_clock_id=clock.id)
