@@ -20,6 +20,7 @@ from domain.rules.money import Money
 from domain.services import cover_events, cover_life, outbox, service_disputes
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
+from domain.services.money_input import amount_in
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Document, Incident
 from domain.store.cover_models import Cover, CoverEvent
@@ -94,6 +95,7 @@ async def declare_incident(
             f"Cover {cover.id} is {cover.status}, not ACTIVE.",
             ("input", "coverId"),
         )
+    unpaid = Money(amount_in(unpaid.amount, ("input", "unpaidAmount", "amount")), unpaid.currency)
     if unpaid.currency != cover.currency or unpaid.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",

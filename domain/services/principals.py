@@ -103,9 +103,13 @@ async def create_partner(
 ) -> tuple[Partner, str]:
     """A partner and its first API key (returned once, stored only as a hash)."""
     if kind not in PARTNER_KINDS:
-        raise DomainError("INVALID_INPUT", f"kind must be one of {', '.join(PARTNER_KINDS)}")
+        raise DomainError(
+            "INVALID_INPUT", f"kind must be one of {', '.join(PARTNER_KINDS)}", ("kind",)
+        )
     if premium_rate is not None and not (Decimal(0) < premium_rate < Decimal(1)):
-        raise DomainError("INVALID_INPUT", "premium rate is a fraction, e.g. 0.008 for 0.80%")
+        raise DomainError(
+            "INVALID_INPUT", "premium rate is a fraction, e.g. 0.008 for 0.80%", ("premiumRate",)
+        )
     key = _mint(SANDBOX_PREFIX if sandbox else LIVE_PREFIX)
     async with in_transaction():
         partner = await Partner.create(
