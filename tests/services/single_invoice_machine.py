@@ -249,14 +249,18 @@ class SingleInvoiceMachine(RuleBasedStateMachine):
             self.seen.claim_status = claim.status
 
     def check_deadlines(self) -> None:
-        """Never both met and missed: an ended deadline keeps its end; MISSED has no day met."""
+        """Never both met and missed: an ended deadline keeps its end, its day agrees."""
         if self.cover_id is None:
             return
         rows = self.run(CoverDeadline.filter(cover_id=self.cover_id))
         for row in rows:
             assert row.state in {"OPEN", *DEADLINE_ENDS}, row.state
-            if row.state == "MISSED":
-                assert row.met_on is None, (row.kind, row.met_on)
+            # metOn is the day the fact came: a MISSED deadline's came late (or never), a
+            # MET one's on time; anything else would be both met and missed.
+            if row.state == "MISSED" and row.met_on is not None:
+                assert row.met_on > row.due_on, (row.kind, row.due_on, row.met_on)
+            if row.state == "MET" and row.met_on is not None:
+                assert row.met_on <= row.due_on, (row.kind, row.due_on, row.met_on)
             before = self.seen.deadlines.get(row.kind)
             if before in DEADLINE_ENDS:
                 assert row.state == before, (row.kind, before, row.state)

@@ -198,6 +198,16 @@ class FiMachine(SingleInvoiceMachine):
         assert claim is not None
         self.attempt(claims.decide_claim(self.staff, claim.id, decision, None, _real_now()))
 
+    @precondition(lambda self: self.claim_status == "UNDER_REVIEW")
+    @rule()
+    def review_and_pay(self) -> None:
+        """Staff's usual path: the calculation, the approval, the payment."""
+        self.run_jobs()
+        self.decide_claim("APPROVE")
+        self.check_common()
+        if self.claim_status == "APPROVED":
+            self.pay_indemnity()
+
     @precondition(lambda self: self.claim_status == "APPROVED")
     @rule()
     def pay_indemnity(self) -> None:
