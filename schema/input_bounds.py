@@ -5,7 +5,9 @@ Before the resolver runs it walks the converted arguments, input type by input t
 - every `MoneyInput.amount` goes through the one money parser (domain.rules.money
   .parse_amount) and is replaced by its parsed value, so no resolver or service ever sees
   an amount that did not pass it (10.005 is refused, never stored as 10.00);
-- every String and ID is at most as long as where it is stored (schema.input_limits).
+- every String and ID is at most as long as where it is stored, and every other Decimal
+  (percentages, multiples, rates) has at most the places and digits of its column
+  (schema.input_limits).
 Each problem is an INVALID_INPUT userError with its field path, e.g.
 ["input", "amount", "amount"] or ["input", "sales", "0", "invoiceNumber"]; the mutation
 does not run. The walk follows the types, not a list of fields, so a money or string
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -31,7 +34,7 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.rules.money import AmountRefused, parse_amount
-from schema.input_limits import ID_LIMIT, string_limit
+from schema.input_limits import ID_LIMIT, DecimalLimit, decimal_limit, string_limit
 from schema.inputs import MoneyInput
 from schema.types import UserError
 
@@ -43,7 +46,7 @@ Problem = tuple[str, Path]
 class _Field:
     python_name: str
     graphql_name: str
-    kind: str  # "string", "id", "input", "other"
+    kind: str  # "string", "id", "decimal", "input", "other"
     listed: bool
     of_type: Any = None
 
@@ -67,6 +70,8 @@ def _classify(name: str, graphql_name: str, type_: Any) -> _Field:
         return _Field(name, graphql_name, "id", listed)
     if inner is str:
         return _Field(name, graphql_name, "string", listed)
+    if inner is Decimal:
+        return _Field(name, graphql_name, "decimal", listed)
     if has_object_definition(inner) and inner.__strawberry_definition__.is_input:
         return _Field(name, graphql_name, "input", listed, inner)
     return _Field(name, graphql_name, "other", listed)
@@ -97,6 +102,17 @@ def _string(value: str, limit: int, path: Path) -> Iterator[Problem]:
         yield f"At most {limit} characters (this one has {len(value)}).", path
 
 
+def _decimal(value: Decimal, limit: DecimalLimit, path: Path) -> Iterator[Problem]:
+    """A percentage, multiple or rate fits its column: never rounded on the way in."""
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int):
+        yield "A finite number.", path
+    elif exponent < -limit.places:
+        yield f"At most {limit.places} decimal places.", path
+    elif abs(value) >= Decimal(10) ** limit.digits:
+        yield f"Out of range: less than {10**limit.digits}.", path
+
+
 def _money(money: MoneyInput, path: Path) -> Iterator[Problem]:
     try:
         money.amount = parse_amount(money.amount)
@@ -105,7 +121,7 @@ def _money(money: MoneyInput, path: Path) -> Iterator[Problem]:
 
 
 def _value(owner: str, field: _Field, value: Any, path: Path) -> Iterator[Problem]:
-    if value is None or field.kind not in ("string", "id", "input"):
+    if value is None or field.kind == "other":
         return
     if field.listed and isinstance(value, list):
         item = _Field(field.python_name, field.graphql_name, field.kind, False, field.of_type)
@@ -115,6 +131,8 @@ def _value(owner: str, field: _Field, value: Any, path: Path) -> Iterator[Proble
         yield from _string(value, ID_LIMIT.limit, path)
     elif field.kind == "string" and isinstance(value, str):
         yield from _string(value, string_limit(owner, field.graphql_name), path)
+    elif field.kind == "decimal" and isinstance(value, Decimal) and owner != "MoneyInput":
+        yield from _decimal(value, decimal_limit(owner, field.graphql_name), path)
     elif field.kind == "input":
         yield from input_problems(value, path)
 

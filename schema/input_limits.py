@@ -12,6 +12,7 @@ walks every string field of the schema).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.models import Model
 
@@ -109,3 +110,53 @@ def string_limit(type_name: str, field_name: str) -> int:
     """The longest value `type_name.field_name` accepts (DEFAULT_LIMIT if unlisted)."""
     limit = STRING_LIMITS.get((type_name, field_name))
     return DEFAULT_LIMIT if limit is None else limit.limit
+
+
+@dataclass(frozen=True)
+class DecimalColumn:
+    """A non-money decimal stored in `model.field`: its places and integer digits."""
+
+    model: type[Model]
+    field: str
+
+    @property
+    def places(self) -> int:
+        column: Any = self.model._meta.fields_map[self.field]
+        return int(column.decimal_places)
+
+    @property
+    def digits(self) -> int:
+        """Integer digits: max_digits less decimal_places."""
+        column: Any = self.model._meta.fields_map[self.field]
+        return int(column.max_digits) - int(column.decimal_places)
+
+
+@dataclass(frozen=True)
+class DecimalFixed:
+    """A non-money decimal kept inside a JSON document: fixed places and digits."""
+
+    places: int
+    digits: int
+    why: str
+
+
+DecimalLimit = DecimalColumn | DecimalFixed
+
+#: Percentages, multiples and rates (money is MoneyInput, parsed by parse_amount).
+DECIMAL_LIMITS: dict[tuple[str, str], DecimalLimit] = {
+    ("CreatePolicyInput", "coveragePercent"): DecimalColumn(Policy, "coverage_percent"),
+    ("CreatePolicyInput", "maxIndemnityMultiple"): DecimalColumn(Policy, "max_indemnity_multiple"),
+    ("DecideCreditLimitInput", "coveragePercent"): DecimalColumn(CreditLimit, "coverage_percent"),
+    ("CreateTopUpPolicyInput", "coveragePercent"): DecimalColumn(TopUpPolicy, "coverage_percent"),
+    ("CreateTopUpPolicyInput", "firstLayerCoveragePercent"): DecimalColumn(
+        TopUpPolicy, "first_layer_coverage_percent"
+    ),
+    ("SetExchangeRateInput", "rate"): DecimalColumn(ExchangeRate, "rate"),
+    ("PremiumRateInput", "ratePercent"): DecimalFixed(4, 3, "kept in the policy's rate table"),
+}
+#: A non-money decimal the table does not name yet: a percentage's bounds.
+DEFAULT_DECIMAL = DecimalFixed(2, 3, "a percentage")
+
+
+def decimal_limit(type_name: str, field_name: str) -> DecimalLimit:
+    return DECIMAL_LIMITS.get((type_name, field_name), DEFAULT_DECIMAL)

@@ -28,7 +28,7 @@ from graphql import (
 from domain.services.principals import Principal
 from resolvers.context import RequestContext
 from schema.build import build_schema
-from schema.input_limits import ID_LIMIT, string_limit
+from schema.input_limits import ID_LIMIT, decimal_limit, string_limit
 
 SCHEMA = build_schema()
 GRAPHQL = SCHEMA._schema
@@ -74,6 +74,9 @@ def _leaves(type_: GraphQLInputType, owner: str, path: tuple[str, ...]) -> Itera
         yield from _leaves(type_.of_type, owner, (*path, "0"))
     elif isinstance(type_, GraphQLScalarType) and type_.name in ("ID", "String"):
         yield path, owner, type_.name
+    elif isinstance(type_, GraphQLScalarType) and type_.name == "Decimal":
+        if owner != "MoneyInput":
+            yield path, owner, "Decimal"
     elif isinstance(type_, GraphQLInputObjectType):
         if type_.name == "MoneyInput":
             yield path, owner, "Money"
@@ -91,6 +94,7 @@ def _cases() -> Iterator[tuple[str, tuple[str, ...], str, str]]:
 CASES = list(_cases())
 STRING_CASES = [c for c in CASES if c[3] in ("ID", "String")]
 MONEY_CASES = [c for c in CASES if c[3] == "Money"]
+DECIMAL_CASES = [c for c in CASES if c[3] == "Decimal"]
 
 
 def _document(mutation: str) -> str:
@@ -236,3 +240,29 @@ def test_every_id_column_is_as_long_as_the_id_limit():
         if name == "id" and isinstance(field, fields.CharField)
     }
     assert {length for _, length in lengths} == {ID_LIMIT.limit}
+
+
+@pytest.mark.parametrize(("mutation", "path", "owner", "kind"), DECIMAL_CASES, ids=str)
+async def test_a_percentage_or_rate_with_too_many_places_or_digits_is_invalid_input(
+    mutation, path, owner, kind
+):
+    """Never rounded on the way in: one place more than the column, or one digit more."""
+    limit = decimal_limit(owner, path[-1])
+    too_fine = "1." + "0" * limit.places + "1"
+    too_big = "1" + "0" * limit.digits
+    for value in (too_fine, too_big):
+        errors = await _user_errors(mutation, (path, value))
+        assert ("INVALID_INPUT", path) in errors, value
+
+
+@pytest.mark.parametrize(("mutation", "path", "owner", "kind"), DECIMAL_CASES, ids=str)
+async def test_a_percentage_or_rate_at_its_column_passes(mutation, path, owner, kind):
+    limit = decimal_limit(owner, path[-1])
+    other = _another(mutation, path)
+    assert other is not None
+    other_path, other_owner, other_kind = other
+    too_long = "x" * (_limit(other_owner, other_path, other_kind) + 1)
+    at_limit = "9" * limit.digits + "." + "9" * limit.places
+    errors = await _user_errors(mutation, (path, at_limit), (other_path, too_long))
+    assert ("INVALID_INPUT", other_path) in errors
+    assert ("INVALID_INPUT", path) not in errors
