@@ -199,12 +199,16 @@ class FiMachine(SingleInvoiceMachine):
         self.attempt(claims.decide_claim(self.staff, claim.id, decision, None, _real_now()))
 
     @precondition(lambda self: self.claim_status == "UNDER_REVIEW")
-    @rule()
-    def review_and_pay(self) -> None:
-        """Staff's usual path: the calculation, the approval, the payment."""
+    @rule(buyer_pays=st.sampled_from([None, None, 10, 50]))
+    def review_and_pay(self, buyer_pays: int | None) -> None:
+        """Staff's usual path: the calculation, the approval, the payment; the buyer may
+        pay part in between (LIFECYCLE 5a: the amount paid is computed at payment)."""
         self.run_jobs()
         self.decide_claim("APPROVE")
         self.check_common()
+        if buyer_pays is not None:
+            self.pay(buyer_pays)
+            self.check_common()
         if self.claim_status == "APPROVED":
             self.pay_indemnity()
 

@@ -64,8 +64,11 @@ class TrMachine(SingleInvoiceMachine):
         guaranteed=st.sampled_from(GUARANTEED),
         share=st.sampled_from(INVOICE_SHARE),
         feasibility_first=st.sampled_from([True, True, True, False]),
+        delivered=st.sampled_from([True, True, False]),
     )
-    def bind(self, guaranteed: Decimal, share: Decimal, feasibility_first: bool) -> None:
+    def bind(
+        self, guaranteed: Decimal, share: Decimal, feasibility_first: bool, delivered: bool
+    ) -> None:
         self.guaranteed = guaranteed
         self.invoice_net = round_cents(guaranteed * share)
         self.total: Decimal | None = None
@@ -92,6 +95,9 @@ class TrMachine(SingleInvoiceMachine):
         self.hold_seen: set[str] = set()
         if feasibility_first:  # the worker answers within seconds
             self.run_jobs()
+            self.check_common()
+            if delivered and self.cover_status == "ACTIVE":  # most carriers, the same day
+                self.deliver_and_invoice(30, "0.21")
         self.check_common()
 
     # Activation (LIFECYCLE 2)
@@ -226,12 +232,16 @@ class TrMachine(SingleInvoiceMachine):
         self.attempt(claims.decide_claim(self.staff, claim.id, decision, None, _real_now()))
 
     @precondition(lambda self: self.claim_status == "UNDER_REVIEW")
-    @rule()
-    def review_and_pay(self) -> None:
-        """Staff's usual path: the calculation, the approval, the payment."""
+    @rule(buyer_pays=st.sampled_from([None, None, 10, 50]))
+    def review_and_pay(self, buyer_pays: int | None) -> None:
+        """Staff's usual path: the calculation, the approval, the payment; the buyer may
+        pay part in between (LIFECYCLE 5a: the amount paid is computed at payment)."""
         self.run_jobs()
         self.decide_claim("APPROVE")
         self.check_common()
+        if buyer_pays is not None:
+            self.pay(buyer_pays)
+            self.check_common()
         if self.claim_status == "APPROVED":
             self.pay_indemnity()
 
@@ -328,7 +338,7 @@ def _run(machine: type[TrMachine], redis_url: str, examples: int) -> None:
     strict=False,
 )
 def test_tr_state_machine(redis_url):
-    _run(TrMachine, redis_url, examples=40)
+    _run(TrMachine, redis_url, examples=60)
 
 
 def test_tr_state_machine_besides_fresh_payment(redis_url):
