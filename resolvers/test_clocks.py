@@ -27,7 +27,10 @@ async def create_test_clock(info: Info, input: CreateTestClockInput) -> TestCloc
 async def advance_test_clock(info: Info, input: AdvanceTestClockInput) -> TestClockPayload:
     async def body() -> dict[str, Any]:
         row = await clocks.advance_test_clock(
-            info.context.principal, str(input.test_clock_id), input.frozen_time
+            info.context.principal,
+            str(input.test_clock_id),
+            input.frozen_time,
+            real_now=info.context.now,
         )
         return {"test_clock": test_clock_out(row)}
 

@@ -30,6 +30,7 @@ from schema.cover_types import (
     FlaggedDeadline,
     IncidentPayload,
 )
+from schema.input_bounds import install_input_bounds
 from schema.input_plans import install_input_plans
 from schema.operation_guard import OperationGuard
 from schema.scalars import SCALAR_OVERRIDES
@@ -483,6 +484,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
             should_mask_error=_mask,
         )
     ]
+    install_input_bounds(Mutation)  # the one money parser and string limits, every input
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from domain.rules.catalogue import ProductSpec
-from domain.rules.money import Money
+from domain.rules.money import Money, amount_problem
 from domain.rules.quote_request import Company, QuoteRequest
 from domain.rules.violations import Violation
 
@@ -61,18 +61,14 @@ def _check_money(
             )
         )
     amount = money.amount
+    refused = amount_problem(amount)  # the one money parser (parse_amount)
+    if refused is not None:
+        problems.append(Violation("INVALID_INPUT", refused, (*path, "amount")))
     if not amount.is_finite():
-        problems.append(
-            Violation("INVALID_INPUT", "Amount must be a finite number.", (*path, "amount"))
-        )
         return problems
     if amount < 0 or (amount == 0 and not allow_zero):
         problems.append(
             Violation("INVALID_INPUT", "Amount must be greater than zero.", (*path, "amount"))
-        )
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.append(
-            Violation("INVALID_INPUT", "Amount has more than 2 decimal places.", (*path, "amount"))
         )
     if amount >= _MAX_AMOUNT:
         problems.append(Violation("INVALID_INPUT", "Amount is out of range.", (*path, "amount")))

@@ -28,6 +28,7 @@ from domain.services import (
 )
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
+from domain.services.money_input import amount_in
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Document, Incident
 from domain.store.cover_models import Cover
@@ -97,6 +98,7 @@ async def declare_incident(
     """ACTIVE -> DEFAULTED. FI: the notification is the claim (FI-N1). TR: stage 1; a TR
     client's insolvency may also come later, in stage 1 or 2 (TR-T6)."""
     cover = await partner_cover(principal, cover_id)
+    unpaid = Money(amount_in(unpaid.amount, ("input", "unpaidAmount", "amount")), unpaid.currency)
     if unpaid.currency != cover.currency or unpaid.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -21,7 +22,10 @@ async def create_test_clock(
 ) -> TestClock:
     partner_id = _require_sandbox_partner(principal)
     return await TestClock.create(
-        id=new_id("clk"), partner_id=partner_id, frozen_time=frozen_time, created_at=now
+        id=new_id("clk"),
+        partner_id=partner_id,
+        frozen_time=frozen_time.astimezone(UTC),  # as it reads back (compare_and_set)
+        created_at=now,
     )
 
 
@@ -44,9 +48,20 @@ async def clock_for_request(
     return clock
 
 
-async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) -> TestClock:
+#: How long an advance holds its clock. An advance whose process died (a crash, a killed
+#: request) left the clock ADVANCING for good, and every later advance answered "retry"
+#: forever; after the lease the next advance takes the clock over and runs the sweeps
+#: again (they are idempotent: running one twice changes nothing).
+ADVANCE_LEASE = timedelta(minutes=10)
+
+
+async def advance_test_clock(
+    principal: Principal, clock_id: str, to: datetime, *, real_now: datetime | None = None
+) -> TestClock:
     """Moves a clock forward only, then runs, in time order, every job that fell due for
-    its covers: confirmation windows (declined, hold released) and hold expiries."""
+    its covers: confirmation windows (declined, hold released) and hold expiries.
+    `real_now` (the request's time) lets an advance take over a clock whose own advance
+    died more than ADVANCE_LEASE ago; to the same frozen time, it finishes that one."""
     from domain.services import (  # the clock sits below cover services
         activation,
         deadline_sweep,
@@ -57,17 +72,30 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
 
     clock = await clock_for_request(principal, clock_id, ("input", "testClockId"))
     assert clock is not None
-    if to <= clock.frozen_time:
+    since = clock.advancing_since
+    abandoned = (
+        clock.status == "ADVANCING"
+        and real_now is not None
+        and (since is None or since <= real_now - ADVANCE_LEASE)
+    )
+    if clock.status == "ADVANCING" and not abandoned:
+        until = f" (until {(since + ADVANCE_LEASE).isoformat()} at the latest)" if since else ""
+        raise DomainError(
+            "INVALID_STATE", f"The test clock is advancing{until}; retry.", ("input",)
+        )
+    if to < clock.frozen_time or (to == clock.frozen_time and not abandoned):
         raise DomainError(
             "INVALID_INPUT",
             f"A test clock only moves forward: {to.isoformat()} is not after "
             f"{clock.frozen_time.isoformat()}.",
             ("input", "frozenTime"),
         )
-    moved = await TestClock.filter(
-        id=clock.id, frozen_time=clock.frozen_time, status="READY"
-    ).update(frozen_time=to, status="ADVANCING")
-    if moved != 1:
+    to = to.astimezone(UTC)  # stored in UTC, as it reads back (compare_and_set)
+    expected = {"frozen_time": clock.frozen_time, "status": clock.status, "advancing_since": since}
+    # The lease is real time, not the clock's: without the request's time, the wall clock.
+    taken = (real_now or datetime.now(UTC)).astimezone(UTC)
+    changes = {"frozen_time": to, "status": "ADVANCING", "advancing_since": taken}
+    if not await compare_and_set(TestClock, clock.id, expected, changes):
         raise DomainError("INVALID_STATE", "The test clock is advancing; retry.", ("input",))
     try:
         await activation.expire_confirmation_windows(to, test_clock_id=clock.id)
@@ -85,6 +113,8 @@ async def advance_test_clock(principal: Principal, clock_id: str, to: datetime) 
         await policy_sweep.sweep(to, test_clock_id=clock.id)
         await top_up.recompute_due_limits(to, test_clock_id=clock.id)
     finally:
-        await TestClock.filter(id=clock.id).update(status="READY")
+        await TestClock.filter(id=clock.id, advancing_since=taken).update(
+            status="READY", advancing_since=None
+        )
     await clock.refresh_from_db()
     return clock

@@ -14,11 +14,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.rules import deadlines as rules
-from domain.rules.money import Money
+from domain.rules.money import Money, round_cents
 from domain.rules.violations import Violation
 from domain.services import cover_events, outbox, recoveries
 from domain.services.clock_time import now_on_clock
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
+from domain.services.money_input import amount_in
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, CoverDeadline, Document, Incident
 from domain.store.cover_models import Cover
@@ -333,6 +335,7 @@ async def record_payment(
         raise DomainError(
             "INVALID_STATE", f"Cover {cover.id} is {cover.status}.", ("input", "coverId")
         )
+    amount = Money(amount_in(amount.amount, ("input", "amount", "amount")), amount.currency)
     if amount.currency != cover.currency or amount.amount <= 0:
         raise DomainError(
             "INVALID_INPUT",
@@ -343,11 +346,9 @@ async def record_payment(
     actor = cover_events.partner_actor(principal.partner_id)
     messages: list[OutboxMessage] = []
     async with in_transaction():
-        paid = cover.paid_amount + amount.amount
-        moved = await Cover.filter(
-            id=cover.id, status=cover.status, paid_amount=cover.paid_amount
-        ).update(paid_amount=paid)
-        if moved != 1:
+        paid = round_cents(cover.paid_amount + amount.amount)
+        expected = {"status": cover.status, "paid_amount": cover.paid_amount}
+        if not await compare_and_set(Cover, cover.id, expected, {"paid_amount": paid}):
             raise DomainError(
                 "INVALID_STATE", f"Cover {cover.id} changed meanwhile; retry.", ("input", "coverId")
             )

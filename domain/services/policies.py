@@ -14,12 +14,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from tortoise.transactions import in_transaction
 
+from domain.rules.money import round_cents
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
 from domain.rules.wt.terms import PolicyTerms, PremiumRate
 from domain.services import cover_events, policy_events
 from domain.services.clock_time import now_on_clock
 from domain.services.clocks import clock_for_request
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, InvalidInput, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -348,11 +350,10 @@ async def record_premium_payment(
     policy = await Policy.get(id=invoice.policy_id)  # type: ignore[attr-defined]
     now = await policy_now(policy, real_now)
     async with in_transaction():
-        moved = await PremiumInvoice.filter(id=invoice.id, paid_amount=invoice.paid_amount).update(
-            paid_amount=invoice.paid_amount + amount,
-            paid_on=paid_on if invoice.paid_amount + amount == invoice.amount else None,
-        )
-        if moved != 1:
+        paid = round_cents(invoice.paid_amount + amount)
+        changes = {"paid_amount": paid, "paid_on": paid_on if paid == invoice.amount else None}
+        expected = {"paid_amount": invoice.paid_amount}
+        if not await compare_and_set(PremiumInvoice, invoice.id, expected, changes):
             raise DomainError("INVALID_STATE", "The invoice changed meanwhile; retry.")
         await Policy.filter(id=policy.id).update(premium_paid=policy.premium_paid + amount)
         await invoice.refresh_from_db()

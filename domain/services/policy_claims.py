@@ -31,6 +31,7 @@ from domain.services import (
     policy_sweep,
 )
 from domain.services import policy_claim_amounts as amounts
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -494,10 +495,9 @@ async def record_recovery(
     )
     split = claim_rules.wt_recovery_split(amount, costs, indemnified_left, coverage)
     async with in_transaction():
-        moved = await PolicyClaim.filter(id=claim.id, recovered=claim.recovered).update(
-            recovered=claim.recovered + split.applied_to_indemnified
-        )
-        if moved != 1:
+        expected = {"recovered": claim.recovered}
+        changes = {"recovered": round_cents(claim.recovered + split.applied_to_indemnified)}
+        if not await compare_and_set(PolicyClaim, claim.id, expected, changes):
             raise DomainError("INVALID_STATE", "The claim changed meanwhile; retry.")
         await policy_events.record(
             policy,

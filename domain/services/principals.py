@@ -98,14 +98,36 @@ async def _principal_of(api_key: str, digest: str) -> Principal | None:
     )
 
 
+#: Partner.premium_rate is DECIMAL(8, 6): a finer rate would be rounded when stored.
+RATE_PLACES = 6
+
+
+def _check_name(name: str, model: type[Partner] | type[StaffMember]) -> None:
+    """A name fits its column (checked where it enters, not refused by the store)."""
+    limit = model._meta.fields_map["name"].max_length  # type: ignore[attr-defined]
+    if not name.strip() or len(name) > limit:
+        raise DomainError("INVALID_INPUT", f"name has 1 to {limit} characters", ("name",))
+
+
 async def create_partner(
     *, name: str, kind: str, sandbox: bool, premium_rate: Decimal | None, now: datetime
 ) -> tuple[Partner, str]:
     """A partner and its first API key (returned once, stored only as a hash)."""
     if kind not in PARTNER_KINDS:
-        raise DomainError("INVALID_INPUT", f"kind must be one of {', '.join(PARTNER_KINDS)}")
+        raise DomainError(
+            "INVALID_INPUT", f"kind must be one of {', '.join(PARTNER_KINDS)}", ("kind",)
+        )
     if premium_rate is not None and not (Decimal(0) < premium_rate < Decimal(1)):
-        raise DomainError("INVALID_INPUT", "premium rate is a fraction, e.g. 0.008 for 0.80%")
+        raise DomainError(
+            "INVALID_INPUT", "premium rate is a fraction, e.g. 0.008 for 0.80%", ("premiumRate",)
+        )
+    if premium_rate is not None and premium_rate.as_tuple().exponent < -RATE_PLACES:  # type: ignore[operator]
+        raise DomainError(
+            "INVALID_INPUT",
+            f"premium rate has at most {RATE_PLACES} decimal places",
+            ("premiumRate",),
+        )
+    _check_name(name, Partner)
     key = _mint(SANDBOX_PREFIX if sandbox else LIVE_PREFIX)
     async with in_transaction():
         partner = await Partner.create(
@@ -127,6 +149,7 @@ async def create_partner(
 
 
 async def create_staff(*, name: str, now: datetime) -> tuple[StaffMember, str]:
+    _check_name(name, StaffMember)
     key = _mint(STAFF_PREFIX)
     async with in_transaction():
         staff = await StaffMember.create(id=new_id("stf"), name=name, created_at=now)

@@ -13,17 +13,18 @@ import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from domain.rules.money import parse_amount
 from domain.services import policy_declarations
 from domain.services.errors import DomainError
 from domain.services.policy_declarations import SaleLine
 from domain.services.principals import Principal
 from domain.store.models import Partner
-from domain.store.policy_models import Policy
+from domain.store.policy_models import Policy, Sale
 
 COLUMNS = ("buyer_key", "invoice_number", "issue_date", "due_date", "amount", "currency")
 OPTIONAL = ("firm_order", "firm_order_signed_on")
@@ -42,12 +43,17 @@ class ImportOutcome:
 
 def _row_line(number: int, row: dict[str, str]) -> SaleLine:
     try:
-        amount = Decimal(row["amount"].strip())
-        if not amount.is_finite() or amount <= 0:
+        amount = parse_amount(row["amount"])  # the one money parser: 10.005 is refused
+        if amount <= 0:
             raise ValueError("amount must be a positive decimal")
+        buyer_key, invoice_number = row["buyer_key"].strip(), row["invoice_number"].strip()
+        for column, value in (("buyer_key", buyer_key), ("invoice_number", invoice_number)):
+            limit = Sale._meta.fields_map[column].max_length  # type: ignore[attr-defined]
+            if len(value) > limit:
+                raise ValueError(f"{column} has at most {limit} characters")
         return SaleLine(
-            buyer_key=row["buyer_key"].strip(),
-            invoice_number=row["invoice_number"].strip(),
+            buyer_key=buyer_key,
+            invoice_number=invoice_number,
             issue_date=date.fromisoformat(row["issue_date"].strip()),
             due_date=date.fromisoformat(row["due_date"].strip()),
             amount=amount,

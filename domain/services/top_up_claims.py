@@ -22,6 +22,7 @@ from domain.rules.money import round_cents
 from domain.rules.tu import eligibility as tu_eligibility
 from domain.rules.tu import indemnity as tu_indemnity
 from domain.services import top_up
+from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -257,10 +258,9 @@ async def record_recovery(
         shares = tu_indemnity.tu_recovery_shares(amount, insured, first_layer, top)
         applied = shares.top_up
     async with in_transaction():
-        moved = await TopUpClaim.filter(id=claim.id, recoveries=claim.recoveries).update(
-            recoveries=claim.recoveries + applied
-        )
-        if moved != 1:
+        expected = {"recoveries": claim.recoveries}
+        changes = {"recoveries": round_cents(claim.recoveries + applied)}
+        if not await compare_and_set(TopUpClaim, claim.id, expected, changes):
             raise DomainError("INVALID_STATE", "The claim changed meanwhile; retry.")
         await claim.refresh_from_db()
         result = await _calculate(policy, claim)

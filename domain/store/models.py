@@ -62,6 +62,9 @@ class TestClock(Model):
     )
     frozen_time = fields.DatetimeField()
     status = fields.CharField(max_length=20, default="READY")
+    advancing_since = fields.DatetimeField(
+        null=True, description="when the running advance took the clock (its lease)"
+    )
     created_at = fields.DatetimeField()
 
     class Meta:

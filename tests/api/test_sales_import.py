@@ -59,6 +59,22 @@ async def test_a_malformed_row_is_reported_by_line_and_nothing_is_read(tmp_path)
         sales_import.read_sales(tmp_path / "bad.csv")
 
 
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("ES:B00000001,F-2,2027-01-02,2027-03-01,10.005,EUR,", "more than 2 decimal places"),
+        ("ES:B00000001," + "F" * 101 + ",2027-01-02,2027-03-01,10.00,EUR,", "invoice_number"),
+        ("ES:" + "B" * 118 + ",F-2,2027-01-02,2027-03-01,10.00,EUR,", "buyer_key"),
+    ],
+)
+async def test_an_import_row_goes_through_the_one_money_parser_and_the_column_lengths(
+    tmp_path, line, why
+):
+    """10.005 is refused, never stored as 10.00; a value longer than its column too."""
+    with pytest.raises(sales_import.ImportFileError, match=f"line 3: .*{why}"):
+        sales_import.read_sales(write(tmp_path, [row(1), line]))
+
+
 async def test_a_batch_refused_half_way_leaves_nothing_of_the_file(policy, tmp_path):
     # The third line is in USD with no exchange rate (WT-N3): its batch is refused.
     rows = [row(1), row(2), row(3, currency="USD"), row(4)]
