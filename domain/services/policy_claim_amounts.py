@@ -186,6 +186,7 @@ async def compute(claim: PolicyClaim, policy: Policy, on: date) -> ClaimAmount:
         collections_up_to_payment=collections_since,
         coverage_percent=terms.coverage_percent if terms else policy.coverage_percent,
         limit_amount=limit_amount,
+        buyer_limit_amount=terms.amount if terms else ZERO,
         period_indemnities_paid=period_paid,
         minimum_premium=policy.minimum_premium,
         max_indemnity_multiple=policy.max_indemnity_multiple,

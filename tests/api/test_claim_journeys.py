@@ -213,7 +213,9 @@ async def test_tr_journey_stage_1_published_then_claim_to_paid(
 async def test_fi_c3_payment_during_the_claim_recalculates_and_after_payment_is_a_recovery(
     api, jobs, storage, make_partner, make_staff
 ):
-    """FI-C3 recomputed with a recovery before payment; FI-R1 90/10 after it."""
+    """FI-C3 recomputed with a recovery before payment; FI-R1 90/10 after it. FI-S1: the
+    platform records recoveries against the cover (recordPayment), before or after the
+    indemnity."""
     from domain.services import claims
     from domain.store.cover_models import CoverEvent
 

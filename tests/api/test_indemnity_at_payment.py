@@ -118,16 +118,17 @@ async def test_fi_c3_payment_before_the_notification_in_the_same_instant_is_coun
     api, jobs, storage, make_partner, make_staff
 ):
     """2,000.00 paid, then 10,100.00 notified unpaid, in one frozen instant: the payment
-    is already out of the unpaid amount. 90% x min(10,100.00, 9,000.00) = 8,100.00 (the
-    defect subtracted it again: 90% x 8,100.00 = 7,290.00)."""
+    is already out of the unpaid amount. Net of its VAT share (C-3: 10,100.00 x 10,000.00 /
+    12,100.00 = 8,347.11), 90% x min(8,347.11, 9,000.00) = 7,512.40 (the defect subtracted
+    it again)."""
     key, staff = await make_partner(), await make_staff()
     cover_id = await active_fi_cover_on_clock(api, jobs, key)
     await pay(api, key, cover_id, "2000.00", DAY)
     claim_id = await notify(api, key, cover_id, "10100.00")
     await approved(api, staff, claim_id)
-    assert (await claim_of(api, key, claim_id))["indemnity"]["amount"] == {"amount": "8100.00"}
+    assert (await claim_of(api, key, claim_id))["indemnity"]["amount"] == {"amount": "7512.40"}
     paid = await mark_paid(api, staff, claim_id, DAY)
-    assert paid["indemnity"]["amount"] == {"amount": "8100.00"}
+    assert paid["indemnity"]["amount"] == {"amount": "7512.40"}
 
     events = await events_of(api, key, cover_id)
     assert len({e["occurredAt"] for e in events}) == 1  # one frozen instant for all
@@ -136,20 +137,21 @@ async def test_fi_c3_payment_before_the_notification_in_the_same_instant_is_coun
     order = [e["type"] for e in events]
     assert order.index("payment.recorded") < order.index("incident.declared")
     paid_event = next(e for e in events if e["type"] == "claim.paid")
-    assert paid_event["payload"]["amount"] == "8100.00"
+    assert paid_event["payload"]["amount"] == "7512.40"
 
 
 async def test_fi_c3_payment_after_the_notification_is_a_recovery_before_payment(
     api, jobs, storage, make_partner, make_staff
 ):
-    """12,100.00 notified, then 5,000.00 paid: 90% x min(7,100.00, 9,000.00) = 6,390.00."""
+    """12,100.00 notified, then 5,000.00 paid: 7,100.00 unpaid, 5,867.77 net of its VAT
+    share (C-3); 90% x min(5,867.77, 9,000.00) = 5,280.99."""
     key, staff = await make_partner(), await make_staff()
     cover_id = await active_fi_cover_on_clock(api, jobs, key)
     claim_id = await notify(api, key, cover_id, "12100.00")
     await pay(api, key, cover_id, "5000.00", DAY)
     await approved(api, staff, claim_id)
     assert (await mark_paid(api, staff, claim_id, DAY))["indemnity"]["amount"] == {
-        "amount": "6390.00"
+        "amount": "5280.99"
     }
 
 
@@ -157,7 +159,8 @@ async def test_fi_c3_amount_paid_is_recomputed_at_payment_not_the_stored_preview
     api, jobs, storage, make_partner, make_staff
 ):
     """Calculated and approved at 8,100.00; a 5,000.00 payment arrives before the
-    indemnity is paid (its recalculation job has not run): 6,390.00 is paid."""
+    indemnity is paid (its recalculation job has not run): 5,280.99 is paid (90% of the
+    7,100.00 still unpaid net of its VAT share, C-3)."""
     key, staff = await make_partner(), await make_staff()
     cover_id = await active_fi_cover_on_clock(api, jobs, key)
     claim_id = await notify(api, key, cover_id, "12100.00")
@@ -166,11 +169,11 @@ async def test_fi_c3_amount_paid_is_recomputed_at_payment_not_the_stored_preview
     await pay(api, key, cover_id, "5000.00", DAY)  # the preview job is left unrun
     paid = await mark_paid(api, staff, claim_id, DAY)
     assert paid["status"] == "PAID"
-    assert paid["indemnity"]["amount"] == {"amount": "6390.00"}
+    assert paid["indemnity"]["amount"] == {"amount": "5280.99"}
     events = await events_of(api, key, cover_id)
     paid_event = next(e for e in events if e["type"] == "claim.paid")
     assert (paid_event["payload"]["amount"], paid_event["payload"]["previewAmount"]) == (
-        "6390.00",
+        "5280.99",
         "8100.00",
     )
 

@@ -79,6 +79,7 @@ def test_tu_c5_time_bar_two_years_after_the_end_of_the_insurance_year():
 
 
 def test_wt_c13_early_maturity_is_ignored_the_agreed_or_extended_due_date_counts():
+    """WT-C13: an earlier maturity is ignored unless the insurer accepted it."""
     original, extended = date(2027, 5, 31), date(2027, 7, 15)
     assert ct.indemnity_due_date(original, None, early_maturity_on=date(2027, 3, 1)) == original
     assert ct.indemnity_due_date(original, extended, early_maturity_on=date(2027, 3, 1)) == extended

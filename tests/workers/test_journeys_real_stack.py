@@ -728,17 +728,20 @@ def test_fi_journey_from_quote_to_paid(stack: Stack, api: Api, receiver: Receive
         "the worker to recalculate the indemnity",
         lambda c: c["indemnity"]["amount"] != eur("8100.00"),
     )
-    # FI-C3: 90% x min(12,100.00 - 5,000.00, 9,000.00) = 90% x 7,100.00 = 6,390.00
-    assert reviewed["indemnity"]["amount"] == eur("6390.00")
+    # FI-C3: 12,100.00 - 5,000.00 = 7,100.00, net of its VAT share (C-3) 7,100.00 x
+    # 10,000.00 / 12,100.00 = 5,867.77; 90% x min(5,867.77, 9,000.00) = 5,280.99
+    assert reviewed["indemnity"]["amount"] == eur("5280.99")
     assert [
         (line["amount"]["amount"], line["rule"]) for line in reviewed["indemnity"]["lines"]
     ] == [
         ("12100.00", "FI-C3"),
         ("-5000.00", "FI-C3"),
         ("7100.00", "FI-C3"),
-        ("7100.00", "FI-C1"),
-        ("6390.00", "FI-C1"),
-        ("6390.00", "FI-C3"),
+        ("-1232.23", "C-3"),
+        ("5867.77", "FI-C3"),
+        ("5867.77", "FI-C1"),
+        ("5280.99", "FI-C1"),
+        ("5280.99", "FI-C3"),
     ]
     wait_webhooks(stack, receiver, hooks, *["claim.indemnity_calculated"] * 2)
 
@@ -762,7 +765,7 @@ def test_fi_journey_from_quote_to_paid(stack: Stack, api: Api, receiver: Receive
         "cover": {"status": "INDEMNIFIED"},
     }
     final = api.claim(key, claim_id)
-    assert (final["status"], final["indemnity"]["amount"]) == ("PAID", eur("6390.00"))
+    assert (final["status"], final["indemnity"]["amount"]) == ("PAID", eur("5280.99"))
 
     # C-6: signed, once each, in order; FI-N1's incident and claim are one change.
     expected = [
@@ -777,7 +780,7 @@ def test_fi_journey_from_quote_to_paid(stack: Stack, api: Api, receiver: Receive
     ]
     payloads = assert_webhook_journey(stack, api, receiver, key, hooks, cover_id, expected)
     calculated = [p["data"] for p in payloads if p["type"] == "claim.indemnity_calculated"]
-    assert [d["amount"] for d in calculated] == ["8100.00", "6390.00"]
+    assert [d["amount"] for d in calculated] == ["8100.00", "5280.99"]
     claim_events = [p["data"] for p in payloads if p["type"].startswith("claim.")]
     assert {d["claimId"] for d in claim_events} == {claim_id}
     assert payloads[-1]["data"]["cover"]["status"] == "INDEMNIFIED"

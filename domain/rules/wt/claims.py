@@ -152,6 +152,7 @@ def wt_indemnity(
     buyer_indemnities_paid: Decimal = ZERO,
     outside_cover_collections: Decimal = ZERO,
     premium_received_of_due: tuple[Decimal, Decimal] | None = None,
+    buyer_limit_amount: Decimal | None = None,
 ) -> IndemnityResult:
     """WT-C6 with WT-C7 and WT-P2, one line per step, in this order:
 
@@ -208,10 +209,14 @@ def wt_indemnity(
     source_rule = "WT-C6" if rate is None else "WT-C7"
     loss = max(unpaid - collections, ZERO)
     covered = _share(loss, percent)
-    buyer_maximum = _share(limit, percent)
+    # WT-C9: the buyer maximum is coverage% x the whole limit; `limit_amount` may be only
+    # the room the buyer's other credits left (WT-L5, WT-L8), which already counts the
+    # indemnified ones, so it caps this loss but is not the base of the maximum.
+    whole_limit = limit if buyer_limit_amount is None else _cents(buyer_limit_amount, "limit")
+    buyer_maximum = _share(whole_limit, percent)
     buyer_paid = _cents(buyer_indemnities_paid, "buyer_indemnities_paid")
     buyer_left = max(buyer_maximum - buyer_paid, ZERO)
-    indemnity = min(covered, buyer_maximum)
+    indemnity = min(covered, _share(limit, percent))
     lines = [
         IndemnityLine(f"Insured unpaid credit{_given(unpaid_given, rate)}", unpaid, source_rule),
         IndemnityLine(
@@ -249,7 +254,7 @@ def wt_indemnity(
         lines.append(IndemnityLine(FIRM_ORDER_LINE, firm_paid, "WT-L4"))
 
     if costs > ZERO and buyer_left > ZERO:
-        base = min(limit, unpaid)
+        base = min(whole_limit, unpaid)
         costs_share = _share(costs, percent)
         costs_paid = min(costs_share, round_cents(base * COLLECTION_COSTS_CAP_SHARE))
         indemnity += costs_paid
