@@ -78,7 +78,9 @@ async def test_the_previous_release_upgrades_keeping_its_rows(empty_database):
         tables_before = await _table_names(empty_database)
     finally:
         await close_db()
-    assert "top_up_policy" not in tables_before  # the last migration's table
+    # Whichever migration is last (slices add their own), the previous release has the
+    # partner's table and its row survives the upgrade below.
+    assert "partner" in tables_before
 
     applied: list[str] = []
     await migrate(
