@@ -9,7 +9,9 @@ from typing import Any
 
 import strawberry
 
-from domain.services import top_up, top_up_claims
+from domain.rules.tu import premium as tu_premium
+from domain.rules.tu.clients import EarlierInvoice
+from domain.services import top_up, top_up_claims, top_up_contract, top_up_deliveries, top_up_terms
 from domain.services.buyer_credits import buyer_key_of
 from domain.services.errors import DomainError
 from domain.store import topup_models as rows
@@ -26,6 +28,15 @@ from schema.types import RuleViolation
 async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
     currency = row.currency
     remaining, _ = await top_up_claims.year_account(row, 0)
+    ending = None
+    if row.ending:
+        ending = t.TopUpPolicyEnding(
+            rule=row.ending["rule"],
+            reason=row.ending["reason"],
+            refund=money_or_zero(Decimal(row.ending.get("refund", "0")), currency),
+            due_now=money_or_zero(Decimal(row.ending.get("due_now", "0")), currency),
+        )
+    learned = row.new_first_layer_contract_on
     return t.TopUpPolicy(
         id=strawberry.ID(row.id),
         insured=_company(row.insured),
@@ -46,11 +57,28 @@ async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
         covered_countries=list(row.covered_countries),
         minimum_premium=money_or_zero(row.minimum_premium, currency),
         premium_paid_on=row.premium_paid_on,
+        status=row.status,
+        signed_on=row.signed_on,
+        premium_due_on=tu_premium.premium_due_on(row.premium_receipt_on)
+        if row.premium_receipt_on
+        else None,
+        premium_paid=money_or_zero(row.premium_paid_total, currency),
+        new_first_layer_contract_on=learned,
+        rescind_by=tu_premium.rescission_deadline(learned) if learned else None,
+        ended_on=row.ended_on,
+        ending=ending,
     )
 
 
-def limit_out(row: rows.TopUpLimit, currency: str) -> t.TopUpLimit:
+def limit_out(
+    row: rows.TopUpLimit, currency: str, policy: rows.TopUpPolicy | None = None
+) -> t.TopUpLimit:
+    excluded = top_up.client_excluded(policy, row) if policy is not None else None
     return t.TopUpLimit(
+        further_reductions_expected=row.further_reductions_expected,
+        client_excluded=RuleViolation(rule=excluded.rule, message=excluded.message)
+        if excluded
+        else None,
         id=strawberry.ID(row.id),
         buyer=_company(row.buyer),
         requested=money_or_zero(row.requested, currency),
@@ -138,7 +166,7 @@ async def top_up_limits(info: Info, policy_id: strawberry.ID) -> list[t.TopUpLim
     if row is None:
         return []
     found = await rows.TopUpLimit.filter(policy_id=row.id).order_by("buyer_key")
-    return [limit_out(r, row.currency) for r in found]
+    return [limit_out(r, row.currency, row) for r in found]
 
 
 async def top_up_claim(info: Info, id: strawberry.ID) -> t.TopUpClaim | None:
@@ -157,17 +185,13 @@ def _same_currency(currency: str, **amounts: Any) -> None:
             )
 
 
+def _amount(money: Any) -> Decimal | None:
+    return None if money is None else money.amount
+
+
 async def create_top_up_policy(info: Info, input: t.CreateTopUpPolicyInput) -> t.TopUpPolicyPayload:
     async def body() -> dict[str, Any]:
         currency = input.currency.strip().upper()
-        _same_currency(
-            currency,
-            perLossDeductible=input.per_loss_deductible,
-            annualAggregateDeductible=input.annual_aggregate_deductible,
-            annualSumInsured=input.annual_sum_insured,
-            pniThreshold=input.pni_threshold,
-            minimumPremium=input.minimum_premium,
-        )
         draft = top_up.TopUpDraft(
             insured=_company_dict(input.insured),
             first_layer_insurer=input.first_layer_insurer.strip(),
@@ -175,20 +199,63 @@ async def create_top_up_policy(info: Info, input: t.CreateTopUpPolicyInput) -> t
             currency=currency,
             period_start=input.period_start,
             period_end=input.period_end,
-            coverage_percent=input.coverage_percent,
             first_layer_coverage_percent=input.first_layer_coverage_percent,
-            per_loss_deductible=input.per_loss_deductible.amount,
-            annual_aggregate_deductible=input.annual_aggregate_deductible.amount,
-            annual_sum_insured=input.annual_sum_insured.amount,
-            pni_threshold=input.pni_threshold.amount,
-            max_payment_term_days=input.max_payment_term_days,
-            supply_cutoff_days=input.supply_cutoff_days,
-            covered_countries=tuple(input.covered_countries),
-            minimum_premium=input.minimum_premium.amount,
             first_layer_invoicing_days=input.first_layer_invoicing_days,
             test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+            signed_on=input.signed_on,
+            # Deprecated: the insurer's terms; a partner sending one is refused.
+            coverage_percent=input.coverage_percent,
+            per_loss_deductible=_amount(input.per_loss_deductible),
+            annual_aggregate_deductible=_amount(input.annual_aggregate_deductible),
+            annual_sum_insured=_amount(input.annual_sum_insured),
+            pni_threshold=_amount(input.pni_threshold),
+            max_payment_term_days=input.max_payment_term_days,
+            supply_cutoff_days=input.supply_cutoff_days,
+            covered_countries=tuple(input.covered_countries)
+            if input.covered_countries is not None
+            else None,
+            minimum_premium=_amount(input.minimum_premium),
         )
-        row = await top_up.create_top_up_policy(info.context.principal, draft, info.context.now)
+        row = await top_up_contract.create_top_up_policy(
+            info.context.principal, draft, info.context.now
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def set_top_up_policy_terms(
+    info: Info, input: t.SetTopUpPolicyTermsInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        policy = await top_up.visible_policy(info.context.principal, str(input.policy_id))
+        if policy is not None:
+            _same_currency(
+                policy.currency,
+                perLossDeductible=input.per_loss_deductible,
+                annualAggregateDeductible=input.annual_aggregate_deductible,
+                annualSumInsured=input.annual_sum_insured,
+                pniThreshold=input.pni_threshold,
+                minimumPremium=input.minimum_premium,
+            )
+        given = {
+            "coverage_percent": input.coverage_percent,
+            "per_loss_deductible": _amount(input.per_loss_deductible),
+            "annual_aggregate_deductible": _amount(input.annual_aggregate_deductible),
+            "annual_sum_insured": _amount(input.annual_sum_insured),
+            "pni_threshold": _amount(input.pni_threshold),
+            "max_payment_term_days": input.max_payment_term_days,
+            "supply_cutoff_days": input.supply_cutoff_days,
+            "covered_countries": input.covered_countries,
+            "minimum_premium": _amount(input.minimum_premium),
+        }
+        row = await top_up_terms.set_top_up_policy_terms(
+            info.context.principal,
+            str(input.policy_id),
+            {k: v for k, v in given.items() if v is not None},
+            input.from_year,
+            info.context.now,
+        )
         return {"policy": await policy_out(row)}
 
     return await run_mutation(info, t.TopUpPolicyPayload, body)
@@ -198,8 +265,43 @@ async def record_top_up_premium(
     info: Info, input: t.RecordTopUpPremiumInput
 ) -> t.TopUpPolicyPayload:
     async def body() -> dict[str, Any]:
-        row = await top_up.record_premium(
-            info.context.principal, str(input.policy_id), input.paid_on, info.context.now
+        policy = await top_up.visible_policy(info.context.principal, str(input.policy_id))
+        if policy is not None:
+            _same_currency(policy.currency, amount=input.amount)
+        row = await top_up_contract.record_premium(
+            info.context.principal,
+            str(input.policy_id),
+            input.paid_on,
+            info.context.now,
+            amount=_amount(input.amount),
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def record_first_layer_contract(
+    info: Info, input: t.RecordFirstLayerContractInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_contract.record_first_layer_contract(
+            info.context.principal,
+            str(input.policy_id),
+            ended=input.ended,
+            on=input.on,
+            real_now=info.context.now,
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def rescind_top_up_policy(
+    info: Info, input: t.RescindTopUpPolicyInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_contract.rescind_top_up_policy(
+            info.context.principal, str(input.policy_id), input.rescinded_on, info.context.now
         )
         return {"policy": await policy_out(row)}
 
@@ -211,7 +313,19 @@ async def record_first_layer_decision(
 ) -> t.TopUpLimitPayload:
     async def body() -> dict[str, Any]:
         policy = await top_up.partner_policy(info.context.principal, str(input.policy_id))
-        _same_currency(policy.currency, requested=input.requested, granted=input.granted)
+        _same_currency(
+            policy.currency,
+            requested=input.requested,
+            granted=input.granted,
+            temporary=input.temporary,
+            otherInsurance=input.other_insurance,
+        )
+        history = None
+        if input.client_history is not None:
+            history = [
+                EarlierInvoice(i.original_due_date, i.paid_on, i.disputed)
+                for i in input.client_history
+            ]
         row = await top_up.record_first_layer_decision(
             info.context.principal,
             policy.id,
@@ -220,8 +334,12 @@ async def record_first_layer_decision(
             input.granted.amount,
             input.decided_on,
             info.context.now,
+            temporary=_amount(input.temporary) or Decimal("0.00"),
+            other_insurance=_amount(input.other_insurance) or Decimal("0.00"),
+            further_reductions_expected=input.further_reductions_expected,
+            client_history=history,
         )
-        return {"limit": limit_out(row, policy.currency)}
+        return {"limit": limit_out(row, policy.currency, policy)}
 
     return await run_mutation(info, t.TopUpLimitPayload, body)
 
@@ -233,7 +351,7 @@ async def declare_deliveries(info: Info, input: t.DeclareDeliveriesInput) -> t.D
         for n, d in enumerate(input.deliveries):
             _same_currency(policy.currency, **{f"deliveries.{n}.amount": d.amount})
             lines.append(
-                top_up.DeliveryLine(
+                top_up_deliveries.DeliveryLine(
                     buyer_key=buyer_key_of(d.buyer.country, d.buyer.registration_number),
                     invoice_number=d.invoice_number.strip(),
                     delivered_on=d.delivered_on,
@@ -244,7 +362,7 @@ async def declare_deliveries(info: Info, input: t.DeclareDeliveriesInput) -> t.D
                     threat_of_loss_known=d.threat_of_loss_known,
                 )
             )
-        found = await top_up.declare_deliveries(
+        found = await top_up_deliveries.declare_deliveries(
             info.context.principal, policy.id, lines, info.context.now
         )
         return {"deliveries": [delivery_out(r, policy.currency) for r in found]}
@@ -263,6 +381,7 @@ async def notify_insolvency(info: Info, input: t.NotifyInsolvencyInput) -> t.Top
             input.first_unpaid_invoice_date,
             input.admitted_in_proceedings,
             info.context.now,
+            insolvency_declared_on=input.insolvency_declared_on,
         )
         return {"claim": await claim_out(row)}
 

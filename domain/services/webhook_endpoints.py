@@ -55,6 +55,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "extension.decided",
     # Top-up policies (TU rules); claim events are shared.
     "top_up_limit.changed",
+    "top_up_policy.changed",
 )
 #: Subscribes an endpoint to every event type, present and future.
 ALL_EVENTS = "*"

@@ -87,8 +87,10 @@ def delivery_before_in_force(in_force_from: date | None, delivered_on: date) -> 
     day itself is)."""
     if in_force_from is not None and delivered_on >= in_force_from:
         return None
-    when = "the minimum premium is not received" if in_force_from is None else (
-        f"the contract is in force from {in_force_from.isoformat()}"
+    when = (
+        "the minimum premium is not received"
+        if in_force_from is None
+        else (f"the contract is in force from {in_force_from.isoformat()}")
     )
     return Violation(
         "TU-P1",
