@@ -232,7 +232,7 @@ async def decide_top_up_claim(
             policy,
             event,
             now,
-            {"claimId": claim.id, "cause": reason or "", "amount": str(claim.paid_amount)},
+            {"claimId": claim.id, "cause": reason or ""},
         )
     return claim
 
