@@ -57,11 +57,22 @@ async def year_account(
 
 async def calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopUpIndemnity:
     """TU-C1 on the year's state now, with the terms of the loss's year (TU-C2). The
-    premium does not change the amount owed (TU-P1 refuses the payment instead)."""
+    premium does not change the amount owed (TU-P1 refuses the payment instead).
+
+    Once paid, a claim is recalculated (TU-R1, a recovery after payment) on the year's
+    remaining sum insured and aggregate deductible it was paid on: only its own
+    recoveries change it, so it never rises above the payment and the refund is what the
+    recovery takes off, not what later losses of the year consumed."""
     terms: TopUpTerms = top_up_terms.terms_for_year(policy, claim.insurance_year)
     limit = await TopUpLimit.get(policy_id=policy.id, buyer_key=claim.buyer_key)
     insolvent_on = claim.insolvency_declared_on or claim.learned_of_insolvency_on
-    remaining, aggregate_left = await year_account(policy, claim.insurance_year, excluding=claim.id)
+    if claim.status == "PAID" and claim.sum_left_at_payment is not None:
+        remaining = claim.sum_left_at_payment
+        aggregate_left = claim.aggregate_left_at_payment or ZERO
+    else:
+        remaining, aggregate_left = await year_account(
+            policy, claim.insurance_year, excluding=claim.id
+        )
     return tu_indemnity.tu_indemnity(
         covered_loss=claim.covered_loss,
         top_up_limit=limit_on(limit, insolvent_on),

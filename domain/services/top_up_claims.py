@@ -208,8 +208,13 @@ async def decide_top_up_claim(
             if unpaid is not None:
                 raise DomainError(unpaid.rule, unpaid.message, unpaid.field)
             result = await _calculate(policy, claim)
+            sum_left, aggregate_left = await top_up_account.year_account(
+                policy, claim.insurance_year, excluding=claim.id
+            )
             moved = await TopUpClaim.filter(id=claim.id, status="INSURED_EVENT").update(
                 status="PAID",
+                sum_left_at_payment=sum_left,
+                aggregate_left_at_payment=aggregate_left,
                 paid_on=paid_on,
                 paid_amount=result.amount,
                 indemnity_amount=result.amount,

@@ -147,6 +147,10 @@ class TopUpClaim(Model):
     aggregate_deductible_used = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     paid_amount = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     paid_on = fields.DateField(null=True)
+    #: TU-R1 - the year remaining sum insured the payment was calculated on
+    sum_left_at_payment = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    #: TU-R1 - the aggregate deductible not yet borne the payment was calculated on
+    aggregate_left_at_payment = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
     #: TU-R1 - what the insured must refund after a recovery
     refund_due = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     rejection: Any = fields.JSONField(null=True)

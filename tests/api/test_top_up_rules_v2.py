@@ -600,3 +600,43 @@ async def test_tu_c2_a_loss_takes_the_terms_of_its_insurance_year(api, make_part
     refused = await pay(api, staff, claim["claim"]["id"], on="2028-07-01")
     assert refused["userErrors"][0]["code"] == "TU-P1"
     assert POLICY
+
+
+async def test_tu_r1_recovery_after_payment_recalculates_on_the_year_as_paid(
+    api, make_partner, make_staff
+):
+    """Found by the state machine: a recovery after payment recalculated the paid claim on
+    the year as it stands later (here: another loss rejected since), which raised it above
+    the payment. It is recalculated on the sum insured and deductible it was paid on."""
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    small = await call(
+        api,
+        SET_TERMS,
+        {"input": {"policyId": policy_id, "annualSumInsured": eur("20000.00")}},
+        staff,
+    )
+    assert small["userErrors"] == []
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    first = await insured_event(api, key, policy_id, "16")  # 12,600 owed: 7,400 left
+    second = await insured_event(api, key, policy_id, "17")
+    # (7,400 - 1,000) x 90% = 5,760.
+    assert second["indemnity"]["amount"] == {"amount": "5760.00"}
+    paid = await pay(api, staff, second["id"])
+    assert paid["claim"]["paidAmount"] == {"amount": "5760.00"}
+    await call(
+        api,
+        DECIDE,
+        {"input": {"claimId": first["id"], "approve": False, "reason": "TU-C4: breach"}},
+        staff,
+    )
+    recovered = await call(
+        api,
+        RECOVERY,
+        {"input": {"claimId": second["id"], "amount": eur("100.00"), "receivedOn": "2027-08-01"}},
+        key,
+    )
+    # (7,400 - 100 - 1,000) x 90% = 5,670: the insured refunds 90.
+    assert recovered["claim"]["indemnity"]["amount"] == {"amount": "5670.00"}
+    assert recovered["claim"]["refundDue"] == {"amount": "90.00"}
+    assert (await status(api, key, policy_id))["remainingSumInsured"] == {"amount": "14330.00"}

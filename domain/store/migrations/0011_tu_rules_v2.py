@@ -70,4 +70,14 @@ class Migration(migrations.Migration):
             name='insolvency_declared_on',
             field=fields.DateField(null=True, description='TU-E4 and TU-E5 - the day the insolvency was declared'),
         ),
+        ops.AddField(
+            model_name='TopUpClaim',
+            name='sum_left_at_payment',
+            field=fields.DecimalField(null=True, description='TU-R1 - the year remaining sum insured the payment was calculated on', max_digits=16, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='TopUpClaim',
+            name='aggregate_left_at_payment',
+            field=fields.DecimalField(null=True, description='TU-R1 - the aggregate deductible not yet borne the payment was calculated on', max_digits=16, decimal_places=2),
+        ),
     ]
