@@ -640,3 +640,19 @@ async def test_tu_r1_recovery_after_payment_recalculates_on_the_year_as_paid(
     assert recovered["claim"]["indemnity"]["amount"] == {"amount": "5670.00"}
     assert recovered["claim"]["refundDue"] == {"amount": "90.00"}
     assert (await status(api, key, policy_id))["remainingSumInsured"] == {"amount": "14330.00"}
+
+
+async def test_tu_l3_restored_to_the_same_level_within_six_months_recomputes(
+    api, make_partner, make_staff
+):
+    key, staff = await make_partner(), await make_staff()
+    policy_id, _ = await top_up_policy(api, key, staff)
+    await decision(api, key, policy_id, "18", "2027-01-05", "100000.00", "60000.00")
+    cut = await decision(api, key, policy_id, "18", "2027-02-01", "100000.00", "45000.00")
+    assert cut["topUpLimit"] == {"amount": "30000.00"}
+    # One cent short of the level before the reduction: the reduced limit stands.
+    short = await decision(api, key, policy_id, "18", "2027-07-31", "100000.00", "59999.99")
+    assert (short["topUpLimit"], short["recomputeOn"]) == ({"amount": "30000.00"}, "2027-08-01")
+    # Restored to the same level on the last day of the 6 months: TU-L1 again.
+    same = await decision(api, key, policy_id, "18", "2027-07-31", "100000.00", "60000.00")
+    assert (same["topUpLimit"], same["recomputeOn"]) == ({"amount": "40000.00"}, None)
