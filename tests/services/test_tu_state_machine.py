@@ -63,7 +63,7 @@ TERMS = {
     "coverage_percent": D("90"),
     "per_loss_deductible": D("500.00"),
     "annual_aggregate_deductible": D("2000.00"),
-    "annual_sum_insured": D("40000.00"),
+    "annual_sum_insured": D("100000.00"),
     "pni_threshold": D("1000.00"),
     "minimum_premium": D("3000.00"),
     "covered_countries": ["ES"],
@@ -135,21 +135,29 @@ class TopUpMachine(RuleBasedStateMachine):
 
     # Rules
 
-    @initialize(granted=amounts, premium_paid=st.sampled_from([True, True, False]))
-    def first_limits(self, granted: str, premium_paid: bool) -> None:
+    @initialize(granted=amounts, premium=st.sampled_from(["all", "all", "short", "none"]))
+    def first_limits(self, granted: str, premium: str) -> None:
         """Every buyer starts with a first-layer limit (requested twice the granted); the
-        premium is paid at once, or left for the sequence to pay (or not)."""
+        premium is paid at once, one cent short, or left for the sequence to pay."""
         for code in BUYERS:
             self.first_layer_decision(code, str(D(granted) * 2), granted, None)
-        if premium_paid:
-            self.pay_premium(None)
+        if premium != "none":
+            self.pay_premium(None if premium == "all" else "2999.99")
 
     @rule(
         code=st.sampled_from(BUYERS),
-        requested=amounts,
-        granted=amounts,
+        granted=st.sampled_from(["0.00", "5000.00", "10000.00", "15000.00", "20000.00"]),
+        factor=st.sampled_from(["1", "1.5", "2", "2", "3"]),
         expected=st.sampled_from([None, None, True, False]),
     )
+    def first_layer_change(
+        self, code: str, granted: str, factor: str, expected: bool | None
+    ) -> None:
+        """A first-layer grant, reduction, cancellation (0) or restoration, requested at
+        `factor` times the grant (TU-L1..TU-L3)."""
+        requested = str(max(D(granted), D("5000.00")) * D(factor))
+        self.first_layer_decision(code, requested, granted, expected)
+
     def first_layer_decision(
         self, code: str, requested: str, granted: str, expected: bool | None
     ) -> None:
@@ -249,7 +257,14 @@ class TopUpMachine(RuleBasedStateMachine):
         event("first layer paid" if owed else "first layer paid undue")
 
     @precondition(lambda self: self.claims)
-    @rule(i=st.integers(0, 50))
+    @rule(i=st.integers(0, 50), approve=st.sampled_from([True, True, True, False]))
+    def decide_claim(self, i: int, approve: bool) -> None:
+        """Staff pay a claim (mostly) or reject it."""
+        if approve:
+            self.pay_claim(i)
+        else:
+            self.reject_claim(i)
+
     def pay_claim(self, i: int) -> None:
         claim_id = self.claims[i % len(self.claims)]
         claim = self.run(TopUpClaim.get(id=claim_id))
@@ -278,8 +293,6 @@ class TopUpMachine(RuleBasedStateMachine):
         assert paid.paid_amount == fresh
         assert paid.paid_amount == self.run(top_up_account.calculate(policy, paid)).amount
 
-    @precondition(lambda self: self.claims)
-    @rule(i=st.integers(0, 50))
     def reject_claim(self, i: int) -> None:
         claim_id = self.claims[i % len(self.claims)]
         try:
@@ -314,7 +327,43 @@ class TopUpMachine(RuleBasedStateMachine):
         if attributable:
             assert after.recoveries - before.recoveries == D(amount)
 
-    @rule(days=st.sampled_from([1, 7, 30, 60, 182, 184]))
+    @rule(kind=st.sampled_from(["new", "rescind", "new", "rescind", "ended"]))
+    def contract_change(self, kind: str) -> None:
+        """TU-P4: a new first-layer contract, the insurer rescinding, or the first-layer
+        contract ending (the policy ends today)."""
+        if kind == "rescind":
+            self.rescind()
+        else:
+            self.first_layer_contract(kind == "ended")
+
+    def first_layer_contract(self, ended: bool) -> None:
+        try:
+            self.run(
+                top_up_contract.record_first_layer_contract(
+                    self.partner, self.policy_id, ended=ended, on=self.today, real_now=self.now
+                )
+            )
+        except DomainError as error:
+            assert error.code == "INVALID_STATE" and self.policy_status in ("ENDED", "RESCINDED")
+            return
+        event("first layer contract ended" if ended else "new first layer contract")
+
+    def rescind(self) -> None:
+        policy = self.run(self._policy())
+        try:
+            self.run(
+                top_up_contract.rescind_top_up_policy(
+                    self.staff, self.policy_id, self.today, self.now
+                )
+            )
+        except DomainError as error:
+            assert error.code in {"TU-P4", "INVALID_STATE", "INVALID_INPUT"}, error.message
+            return
+        assert policy.new_first_layer_contract_on is not None
+        assert self.today <= tu_premium.rescission_deadline(policy.new_first_layer_contract_on)
+        event("rescinded")
+
+    @rule(days=st.sampled_from([1, 1, 7, 30, 60, 182]))
     def advance(self, days: int) -> None:
         self.today += timedelta(days=days)
         self.run(top_up.recompute_due_limits(self.now))
@@ -365,8 +414,11 @@ class TopUpMachine(RuleBasedStateMachine):
             self.policy_status, policy.status
         )
         self.policy_status = policy.status
-        in_force = policy.premium_paid_total >= policy.minimum_premium
-        assert (policy.status == tu_premium.IN_FORCE) is in_force
+        if policy.status in (tu_premium.SIGNED, tu_premium.IN_FORCE):
+            in_force = policy.premium_paid_total >= policy.minimum_premium
+            assert (policy.status == tu_premium.IN_FORCE) is in_force
+        else:
+            assert policy.ended_on is not None and policy.ending["rule"] == "TU-P4"
         for row in self.run(TopUpLimit.filter(policy_id=self.policy_id)):
             ceiling = tu_limits.top_up_limit(row.requested, row.first_layer_granted)
             assert ZERO <= row.top_up_limit <= ceiling  # TU-L1
@@ -392,7 +444,7 @@ def machine_loop(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> An
 def test_tu_state_machine(machine_loop: asyncio.AbstractEventLoop) -> None:
     SEEN.clear()
     TopUpMachine.loop = machine_loop
-    TopUpMachine.TestCase.settings = machine_settings(examples=20, steps=40)
+    TopUpMachine.TestCase.settings = machine_settings(examples=25, steps=40)
     TopUpMachine.TestCase().runTest()
     print(dict(SEEN))
     # Not vacuous: the sequences reached payments, TU-P1 refusals and recoveries.
