@@ -64,8 +64,10 @@ async def calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopU
     recoveries change it, so it never rises above the payment and the refund is what the
     recovery takes off, not what later losses of the year consumed."""
     terms: TopUpTerms = top_up_terms.terms_for_year(policy, claim.insurance_year)
-    limit = await TopUpLimit.get(policy_id=policy.id, buyer_key=claim.buyer_key)
-    insolvent_on = claim.insolvency_declared_on or claim.learned_of_insolvency_on
+    limit = claim.limit_at_insolvency
+    if limit is None:
+        row = await TopUpLimit.get(policy_id=policy.id, buyer_key=claim.buyer_key)
+        limit = limit_on(row, claim.insolvency_declared_on or claim.learned_of_insolvency_on)
     if claim.status == "PAID" and claim.sum_left_at_payment is not None:
         remaining = claim.sum_left_at_payment
         aggregate_left = claim.aggregate_left_at_payment or ZERO
@@ -75,7 +77,7 @@ async def calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopU
         )
     return tu_indemnity.tu_indemnity(
         covered_loss=claim.covered_loss,
-        top_up_limit=limit_on(limit, insolvent_on),
+        top_up_limit=limit,
         remaining_sum_insured=remaining,
         recoveries_and_setoffs=claim.recoveries,
         per_loss_deductible=terms.per_loss_deductible,
@@ -89,7 +91,9 @@ async def calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopU
 def limit_on(limit: TopUpLimit, day: date) -> Decimal:
     """TU-C1: the top-up limit of the loss is the one in force on the day of the
     insolvency (TU-E4), the last change decided on or before it; a later first-layer
-    cancellation (usual after an insolvency) does not take the indemnity away."""
+    cancellation (usual after an insolvency) does not take the indemnity away. It is
+    taken once, when the loss is notified (`TopUpClaim.limit_at_insolvency`): a decision
+    recorded later, even one dated that same day, does not change it (LIFECYCLE 5a)."""
     in_force = ZERO
     for change in limit.history:
         if date.fromisoformat(change["decided_on"]) <= day:

@@ -107,6 +107,7 @@ async def notify_insolvency(
             status="NOTIFIED",
             learned_of_insolvency_on=learned_on,
             insolvency_declared_on=declared_on,
+            limit_at_insolvency=top_up_account.limit_on(limit, declared_on),
             notified_on=now.date(),
             insurance_year=year,
             covered_loss=round_cents(covered_loss),

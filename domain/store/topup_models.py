@@ -135,6 +135,8 @@ class TopUpClaim(Model):
     learned_of_insolvency_on = fields.DateField()
     #: TU-E4 and TU-E5 - the day the insolvency was declared
     insolvency_declared_on = fields.DateField(null=True)
+    #: TU-C1 - the top-up limit in force at the insolvency - taken when notified
+    limit_at_insolvency = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
     notified_on = fields.DateField()
     insurance_year = fields.IntField()
     covered_loss = fields.DecimalField(max_digits=16, decimal_places=2)

@@ -656,3 +656,28 @@ async def test_tu_l3_restored_to_the_same_level_within_six_months_recomputes(
     # Restored to the same level on the last day of the 6 months: TU-L1 again.
     same = await decision(api, key, policy_id, "18", "2027-07-31", "100000.00", "60000.00")
     assert (same["topUpLimit"], same["recomputeOn"]) == ({"amount": "40000.00"}, None)
+
+
+async def test_tu_c1_the_loss_keeps_the_limit_it_had_at_the_insolvency(
+    api, make_partner, make_staff
+):
+    """Found by the state machine: a first-layer decision recorded after the loss, dated
+    the insolvency day, changed the limit a paid claim was recalculated on (a recovery
+    then raised it above the payment). The limit is taken when the loss is notified."""
+    key, staff = await make_partner(), await make_staff()
+    policy_id, clock_id = await top_up_policy(api, key, staff)
+    await advance(api, key, clock_id, date(2027, 6, 25))
+    claim = await insured_event(api, key, policy_id, "19")  # limit 20,000: 12,600
+    paid = await pay(api, staff, claim["id"])
+    assert paid["claim"]["paidAmount"] == {"amount": "12600.00"}
+    raised = await decide(api, key, policy_id, "19", "90000.00", "30000.00", "2027-06-01")
+    assert raised["topUpLimit"] == {"amount": "30000.00"}
+    recovered = await call(
+        api,
+        RECOVERY,
+        {"input": {"claimId": claim["id"], "amount": eur("100.00"), "receivedOn": "2027-08-01"}},
+        key,
+    )
+    # (20,000 - 100 - 1,000 - 5,000) x 90% = 12,510: the insured refunds 90.
+    assert recovered["claim"]["indemnity"]["amount"] == {"amount": "12510.00"}
+    assert recovered["claim"]["refundDue"] == {"amount": "90.00"}

@@ -72,6 +72,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='TopUpClaim',
+            name='limit_at_insolvency',
+            field=fields.DecimalField(null=True, description='TU-C1 - the top-up limit in force at the insolvency - taken when notified', max_digits=16, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='TopUpClaim',
             name='sum_left_at_payment',
             field=fields.DecimalField(null=True, description='TU-R1 - the year remaining sum insured the payment was calculated on', max_digits=16, decimal_places=2),
         ),
