@@ -39,7 +39,8 @@ class TopUpPolicy(Node):
     annual_aggregate_deductible: Money
     annual_sum_insured: Money
     remaining_sum_insured: Money = strawberry.field(
-        description="TU-C2: this insurance year, after indemnities paid and recoveries."
+        description="TU-C2: the first insurance year's, less indemnities paid or owed, plus "
+        "the insurer's share of recoveries after its payments."
     )
     pni_threshold: Money
     max_payment_term_days: int
