@@ -65,9 +65,10 @@ MEANINGS = {
     "WEBHOOK_URL_NOT_ALLOWED": "Live keys: the webhook URL's host resolves to a non-public "
     "address.",
     "DUPLICATE_INVOICE": "This invoice was already declared on the policy.",
-    "TERMS_SET_BY_INSURER": "A policy's underwriting terms are the insurer's: leave the "
-    "field out of the request; insurer staff set it (`setPolicyTerms`, "
-    "`setTopUpPolicyTerms`).",
+    "TERMS_SET_BY_INSURER": "A policy's underwriting terms (coverage percentage, "
+    "deductibles, sums, waiting period...) are the insurer's: the partner requests the "
+    "policy without them and insurer staff set them (`setPolicyTerms`, "
+    "`setTopUpPolicyTerms`). `field` names the term sent.",
 }
 REQUEST_MEANINGS = {
     "UNAUTHENTICATED": "HTTP 401: no `Authorization: Bearer <key>` header, or an unknown or "

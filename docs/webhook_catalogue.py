@@ -607,6 +607,36 @@ EVENTS: dict[str, EventDoc] = {
             ),
         ),
     ),
+    "top_up_policy.changed": EventDoc(
+        "TU: the contract came into force once the minimum premium was received (TU-P1), "
+        "ended without a first-layer contract, learned of a new first-layer contract or was "
+        "rescinded with its premium settled (TU-P4).",
+        (
+            _ex(
+                "In force",
+                top_up_policy(),
+                status="IN_FORCE",
+                inForceFrom="2027-01-10",
+                rule="TU-P1",
+            ),
+            _ex(
+                "New first-layer contract",
+                top_up_policy(),
+                status="IN_FORCE",
+                newFirstLayerContractOn="2027-06-01",
+                rescindBy="2027-07-01",
+                rule="TU-P4",
+            ),
+            _ex(
+                "Rescinded",
+                top_up_policy(),
+                status="RESCINDED",
+                endedOn="2027-06-30",
+                refund="1504.11",
+                dueNow="0.00",
+            ),
+        ),
+    ),
 }
 
 

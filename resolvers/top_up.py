@@ -1,130 +1,25 @@
-"""Top-up policy operations (TU rules): GraphQL inputs to the top-up services and rows
-to the schema's types."""
+"""Top-up policy operations (TU rules): GraphQL inputs to the top-up services; the rows
+go out through resolvers.top_up_out."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 
-from domain.services import top_up, top_up_claims
+from domain.rules.tu.clients import EarlierInvoice
+from domain.services import top_up, top_up_claims, top_up_contract, top_up_deliveries, top_up_terms
 from domain.services.buyer_credits import buyer_key_of
 from domain.services.errors import DomainError
 from domain.store import topup_models as rows
 from resolvers.context import Info
-from resolvers.covers import _company
 from resolvers.errors import run_mutation
-from resolvers.mappers import money_or_zero
 from resolvers.policies import _company_dict
+from resolvers.top_up_out import claim_out, delivery_out, limit_out, policy_out
 from schema import topup_types as t
-from schema.cover_types import IndemnityLine
-from schema.types import RuleViolation
 
-
-async def policy_out(row: rows.TopUpPolicy) -> t.TopUpPolicy:
-    currency = row.currency
-    remaining, _ = await top_up_claims.year_account(row, 0)
-    return t.TopUpPolicy(
-        id=strawberry.ID(row.id),
-        insured=_company(row.insured),
-        first_layer_insurer=row.first_layer_insurer,
-        first_layer_policy=row.first_layer_policy,
-        currency=currency,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        coverage_percent=row.coverage_percent,
-        first_layer_coverage_percent=row.first_layer_coverage_percent,
-        per_loss_deductible=money_or_zero(row.per_loss_deductible, currency),
-        annual_aggregate_deductible=money_or_zero(row.annual_aggregate_deductible, currency),
-        annual_sum_insured=money_or_zero(row.annual_sum_insured, currency),
-        remaining_sum_insured=money_or_zero(remaining, currency),
-        pni_threshold=money_or_zero(row.pni_threshold, currency),
-        max_payment_term_days=row.max_payment_term_days,
-        supply_cutoff_days=row.supply_cutoff_days,
-        covered_countries=list(row.covered_countries),
-        minimum_premium=money_or_zero(row.minimum_premium, currency),
-        premium_paid_on=row.premium_paid_on,
-        rescinded_on=row.rescinded_on,  # TU-P5
-    )
-
-
-def limit_out(row: rows.TopUpLimit, currency: str) -> t.TopUpLimit:
-    return t.TopUpLimit(
-        id=strawberry.ID(row.id),
-        buyer=_company(row.buyer),
-        requested=money_or_zero(row.requested, currency),
-        first_layer_granted=money_or_zero(row.first_layer_granted, currency),
-        top_up_limit=money_or_zero(row.top_up_limit, currency),
-        zero_locked=row.zero_locked,
-        recompute_on=row.recompute_on,
-        history=[
-            t.TopUpLimitChange(
-                decided_on=date.fromisoformat(h["decided_on"]),
-                first_layer_granted=money_or_zero(Decimal(h["first_layer_granted"]), currency),
-                top_up_limit=money_or_zero(Decimal(h["top_up_limit"]), currency),
-                cause=h["cause"],
-            )
-            for h in row.history
-        ],
-    )
-
-
-def delivery_out(row: rows.TopUpDelivery, currency: str) -> t.TopUpDelivery:
-    return t.TopUpDelivery(
-        buyer=row.buyer_key,
-        invoice_number=row.invoice_number,
-        delivered_on=row.delivered_on,
-        invoiced_on=row.invoiced_on,
-        due_date=row.due_date,
-        amount=money_or_zero(row.amount, currency),
-        limit_at_delivery=money_or_zero(row.limit_at_delivery, currency),
-        insured=row.insured,
-        violations=[RuleViolation(rule=v["rule"], message=v["message"]) for v in row.violations],
-    )
-
-
-async def claim_out(row: rows.TopUpClaim) -> t.TopUpClaim:
-    policy = await rows.TopUpPolicy.get(id=row.policy_id)  # type: ignore[attr-defined]
-    currency = policy.currency
-    indemnity = None
-    if row.indemnity_amount is not None:
-        indemnity = t.TopUpIndemnity(
-            amount=money_or_zero(row.indemnity_amount, currency),
-            lines=[
-                IndemnityLine(
-                    label=line["label"],
-                    amount=money_or_zero(Decimal(line["amount"]), currency),
-                    rule=line.get("rule"),
-                )
-                for line in row.indemnity_lines or []
-            ],
-            aggregate_deductible_used=money_or_zero(row.aggregate_deductible_used, currency),
-        )
-    return t.TopUpClaim(
-        id=strawberry.ID(row.id),
-        policy_id=strawberry.ID(policy.id),
-        buyer=row.buyer_key,
-        status=row.status,
-        learned_of_insolvency_on=row.learned_of_insolvency_on,
-        notified_on=row.notified_on,
-        insurance_year=row.insurance_year,
-        covered_loss=money_or_zero(row.covered_loss, currency),
-        first_layer_paid_on=row.first_layer_paid_on,
-        first_layer_indemnity=money_or_zero(row.first_layer_indemnity, currency)
-        if row.first_layer_indemnity is not None
-        else None,
-        recoveries=money_or_zero(row.recoveries, currency),
-        indemnity=indemnity,
-        paid_amount=money_or_zero(row.paid_amount, currency),
-        paid_on=row.paid_on,
-        refund_due=money_or_zero(row.refund_due, currency),
-        rejection=RuleViolation(rule=row.rejection["rule"], message=row.rejection["message"])
-        if row.rejection
-        else None,
-    )
-
+__all__ = ["claim_out", "delivery_out", "limit_out", "policy_out"]
 
 # Queries
 
@@ -139,7 +34,7 @@ async def top_up_limits(info: Info, policy_id: strawberry.ID) -> list[t.TopUpLim
     if row is None:
         return []
     found = await rows.TopUpLimit.filter(policy_id=row.id).order_by("buyer_key")
-    return [limit_out(r, row.currency) for r in found]
+    return [limit_out(r, row.currency, row) for r in found]
 
 
 async def top_up_claim(info: Info, id: strawberry.ID) -> t.TopUpClaim | None:
@@ -158,17 +53,13 @@ def _same_currency(currency: str, **amounts: Any) -> None:
             )
 
 
+def _amount(money: Any) -> Decimal | None:
+    return None if money is None else money.amount
+
+
 async def create_top_up_policy(info: Info, input: t.CreateTopUpPolicyInput) -> t.TopUpPolicyPayload:
     async def body() -> dict[str, Any]:
         currency = input.currency.strip().upper()
-        _same_currency(
-            currency,
-            perLossDeductible=input.per_loss_deductible,
-            annualAggregateDeductible=input.annual_aggregate_deductible,
-            annualSumInsured=input.annual_sum_insured,
-            pniThreshold=input.pni_threshold,
-            minimumPremium=input.minimum_premium,
-        )
         draft = top_up.TopUpDraft(
             insured=_company_dict(input.insured),
             first_layer_insurer=input.first_layer_insurer.strip(),
@@ -176,20 +67,63 @@ async def create_top_up_policy(info: Info, input: t.CreateTopUpPolicyInput) -> t
             currency=currency,
             period_start=input.period_start,
             period_end=input.period_end,
-            coverage_percent=input.coverage_percent,
             first_layer_coverage_percent=input.first_layer_coverage_percent,
-            per_loss_deductible=input.per_loss_deductible.amount,
-            annual_aggregate_deductible=input.annual_aggregate_deductible.amount,
-            annual_sum_insured=input.annual_sum_insured.amount,
-            pni_threshold=input.pni_threshold.amount,
-            max_payment_term_days=input.max_payment_term_days,
-            supply_cutoff_days=input.supply_cutoff_days,
-            covered_countries=tuple(input.covered_countries),
-            minimum_premium=input.minimum_premium.amount,
             first_layer_invoicing_days=input.first_layer_invoicing_days,
             test_clock_id=str(input.test_clock_id) if input.test_clock_id else None,
+            signed_on=input.signed_on,
+            # Deprecated: the insurer's terms; a partner sending one is refused.
+            coverage_percent=input.coverage_percent,
+            per_loss_deductible=_amount(input.per_loss_deductible),
+            annual_aggregate_deductible=_amount(input.annual_aggregate_deductible),
+            annual_sum_insured=_amount(input.annual_sum_insured),
+            pni_threshold=_amount(input.pni_threshold),
+            max_payment_term_days=input.max_payment_term_days,
+            supply_cutoff_days=input.supply_cutoff_days,
+            covered_countries=tuple(input.covered_countries)
+            if input.covered_countries is not None
+            else None,
+            minimum_premium=_amount(input.minimum_premium),
         )
-        row = await top_up.create_top_up_policy(info.context.principal, draft, info.context.now)
+        row = await top_up_contract.create_top_up_policy(
+            info.context.principal, draft, info.context.now
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def set_top_up_policy_terms(
+    info: Info, input: t.SetTopUpPolicyTermsInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        policy = await top_up.visible_policy(info.context.principal, str(input.policy_id))
+        if policy is not None:
+            _same_currency(
+                policy.currency,
+                perLossDeductible=input.per_loss_deductible,
+                annualAggregateDeductible=input.annual_aggregate_deductible,
+                annualSumInsured=input.annual_sum_insured,
+                pniThreshold=input.pni_threshold,
+                minimumPremium=input.minimum_premium,
+            )
+        given = {
+            "coverage_percent": input.coverage_percent,
+            "per_loss_deductible": _amount(input.per_loss_deductible),
+            "annual_aggregate_deductible": _amount(input.annual_aggregate_deductible),
+            "annual_sum_insured": _amount(input.annual_sum_insured),
+            "pni_threshold": _amount(input.pni_threshold),
+            "max_payment_term_days": input.max_payment_term_days,
+            "supply_cutoff_days": input.supply_cutoff_days,
+            "covered_countries": input.covered_countries,
+            "minimum_premium": _amount(input.minimum_premium),
+        }
+        row = await top_up_terms.set_top_up_policy_terms(
+            info.context.principal,
+            str(input.policy_id),
+            {k: v for k, v in given.items() if v is not None},
+            input.from_year,
+            info.context.now,
+        )
         return {"policy": await policy_out(row)}
 
     return await run_mutation(info, t.TopUpPolicyPayload, body)
@@ -199,8 +133,43 @@ async def record_top_up_premium(
     info: Info, input: t.RecordTopUpPremiumInput
 ) -> t.TopUpPolicyPayload:
     async def body() -> dict[str, Any]:
-        row = await top_up.record_premium(
-            info.context.principal, str(input.policy_id), input.paid_on, info.context.now
+        policy = await top_up.visible_policy(info.context.principal, str(input.policy_id))
+        if policy is not None:
+            _same_currency(policy.currency, amount=input.amount)
+        row = await top_up_contract.record_premium(
+            info.context.principal,
+            str(input.policy_id),
+            input.paid_on,
+            info.context.now,
+            amount=_amount(input.amount),
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def record_first_layer_contract(
+    info: Info, input: t.RecordFirstLayerContractInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_contract.record_first_layer_contract(
+            info.context.principal,
+            str(input.policy_id),
+            ended=input.ended,
+            on=input.on,
+            real_now=info.context.now,
+        )
+        return {"policy": await policy_out(row)}
+
+    return await run_mutation(info, t.TopUpPolicyPayload, body)
+
+
+async def rescind_top_up_policy(
+    info: Info, input: t.RescindTopUpPolicyInput
+) -> t.TopUpPolicyPayload:
+    async def body() -> dict[str, Any]:
+        row = await top_up_contract.rescind_top_up_policy(
+            info.context.principal, str(input.policy_id), input.rescinded_on, info.context.now
         )
         return {"policy": await policy_out(row)}
 
@@ -212,7 +181,19 @@ async def record_first_layer_decision(
 ) -> t.TopUpLimitPayload:
     async def body() -> dict[str, Any]:
         policy = await top_up.partner_policy(info.context.principal, str(input.policy_id))
-        _same_currency(policy.currency, requested=input.requested, granted=input.granted)
+        _same_currency(
+            policy.currency,
+            requested=input.requested,
+            granted=input.granted,
+            temporary=input.temporary,
+            otherInsurance=input.other_insurance,
+        )
+        history = None
+        if input.client_history is not None:
+            history = [
+                EarlierInvoice(i.original_due_date, i.paid_on, i.disputed)
+                for i in input.client_history
+            ]
         row = await top_up.record_first_layer_decision(
             info.context.principal,
             policy.id,
@@ -221,8 +202,12 @@ async def record_first_layer_decision(
             input.granted.amount,
             input.decided_on,
             info.context.now,
+            temporary=_amount(input.temporary) or Decimal("0.00"),
+            other_insurance=_amount(input.other_insurance) or Decimal("0.00"),
+            further_reductions_expected=input.further_reductions_expected,
+            client_history=history,
         )
-        return {"limit": limit_out(row, policy.currency)}
+        return {"limit": limit_out(row, policy.currency, policy)}
 
     return await run_mutation(info, t.TopUpLimitPayload, body)
 
@@ -234,7 +219,7 @@ async def declare_deliveries(info: Info, input: t.DeclareDeliveriesInput) -> t.D
         for n, d in enumerate(input.deliveries):
             _same_currency(policy.currency, **{f"deliveries.{n}.amount": d.amount})
             lines.append(
-                top_up.DeliveryLine(
+                top_up_deliveries.DeliveryLine(
                     buyer_key=buyer_key_of(d.buyer.country, d.buyer.registration_number),
                     invoice_number=d.invoice_number.strip(),
                     delivered_on=d.delivered_on,
@@ -245,7 +230,7 @@ async def declare_deliveries(info: Info, input: t.DeclareDeliveriesInput) -> t.D
                     threat_of_loss_known=d.threat_of_loss_known,
                 )
             )
-        found = await top_up.declare_deliveries(
+        found = await top_up_deliveries.declare_deliveries(
             info.context.principal, policy.id, lines, info.context.now
         )
         return {"deliveries": [delivery_out(r, policy.currency) for r in found]}
@@ -264,6 +249,7 @@ async def notify_insolvency(info: Info, input: t.NotifyInsolvencyInput) -> t.Top
             input.first_unpaid_invoice_date,
             input.admitted_in_proceedings,
             info.context.now,
+            insolvency_declared_on=input.insolvency_declared_on,
         )
         return {"claim": await claim_out(row)}
 

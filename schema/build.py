@@ -397,7 +397,7 @@ class Mutation:
     ) -> tu.TopUpPolicyPayload:
         return await top_up_resolvers.create_top_up_policy(info, input)
 
-    @strawberry.mutation(description="Staff: the annual minimum premium was paid (TU-P1).")
+    @strawberry.mutation(description="Staff: a premium payment or instalment received (TU-P1).")
     async def record_top_up_premium(
         self, info: Info, input: tu.RecordTopUpPremiumInput
     ) -> tu.TopUpPolicyPayload:
@@ -438,6 +438,24 @@ class Mutation:
         self, info: Info, input: tu.RecordTopUpRecoveryInput
     ) -> tu.TopUpClaimPayload:
         return await top_up_resolvers.record_top_up_recovery(info, input)
+
+    @strawberry.mutation(description="Staff: the insurer's terms of a top-up policy.")
+    async def set_top_up_policy_terms(
+        self, info: Info, input: tu.SetTopUpPolicyTermsInput
+    ) -> tu.TopUpPolicyPayload:
+        return await top_up_resolvers.set_top_up_policy_terms(info, input)
+
+    @strawberry.mutation(description="The insured's first-layer contract ended or changed (TU-P4).")
+    async def record_first_layer_contract(
+        self, info: Info, input: tu.RecordFirstLayerContractInput
+    ) -> tu.TopUpPolicyPayload:
+        return await top_up_resolvers.record_first_layer_contract(info, input)
+
+    @strawberry.mutation(description="Staff: rescind on a new first-layer contract (TU-P4).")
+    async def rescind_top_up_policy(
+        self, info: Info, input: tu.RescindTopUpPolicyInput
+    ) -> tu.TopUpPolicyPayload:
+        return await top_up_resolvers.rescind_top_up_policy(info, input)
 
     @strawberry.mutation
     async def create_test_clock(

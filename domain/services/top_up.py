@@ -1,6 +1,7 @@
-"""Top-up (excess layer) policies (TU rules, seed 004): creation and premium (TU-P1),
-buyer limits following the first layer's decisions (TU-L1 to TU-L3, recomputed by the
-deadline sweep) and declared deliveries (TU-E1, TU-E3).
+"""Top-up (excess layer) policies (TU rules, seed 004): what every top-up service shares
+(the policy as the caller may see it, its clock, its terms, webhooks) and the buyer
+limits following the first layer's decisions (TU-L1 to TU-L3, recomputed by the deadline
+sweep). Creation and premium: top_up_contract; deliveries: top_up_deliveries.
 
 Every "now" is the policy's test clock time when it has one.
 """
@@ -15,18 +16,19 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.rules import rule_facts
-from domain.rules.money import round_cents
-from domain.rules.tu import eligibility as tu_eligibility
+from domain.rules.tu import clients as tu_clients
 from domain.rules.tu import limits as tu_limits
 from domain.rules.tu.terms import TopUpLimitState, TopUpTerms
-from domain.services import buyer_scopes, cover_events, tu_insolvency, webhooks
+from domain.rules.violations import Violation
+from domain.services import buyer_scopes, cover_events, top_up_terms, webhooks
 from domain.services.buyer_credits import buyer_key_of
 from domain.services.clock_time import now_on_clock
-from domain.services.clocks import clock_for_request
-from domain.services.errors import DomainError, InvalidInput, not_found
+from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
-from domain.store.topup_models import TopUpClaim, TopUpDelivery, TopUpLimit, TopUpPolicy
+from domain.store.topup_models import TopUpLimit, TopUpPolicy
+
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,23 @@ class TopUpDraft:
     currency: str
     period_start: date
     period_end: date
-    coverage_percent: Decimal
     first_layer_coverage_percent: Decimal
-    per_loss_deductible: Decimal
-    annual_aggregate_deductible: Decimal
-    annual_sum_insured: Decimal
-    pni_threshold: Decimal
-    max_payment_term_days: int
-    supply_cutoff_days: int
-    covered_countries: tuple[str, ...]
-    minimum_premium: Decimal
     first_layer_invoicing_days: int | None = None
     test_clock_id: str | None = None
+    #: The insurer's terms (domain.rules.tu.terms.INSURER_TERMS): None when not given. A
+    #: partner that gives one is refused (TERMS_SET_BY_INSURER); staff set them with
+    #: top_up_terms.set_top_up_policy_terms.
+    coverage_percent: Decimal | None = None
+    per_loss_deductible: Decimal | None = None
+    annual_aggregate_deductible: Decimal | None = None
+    annual_sum_insured: Decimal | None = None
+    pni_threshold: Decimal | None = None
+    max_payment_term_days: int | None = None
+    supply_cutoff_days: int | None = None
+    covered_countries: tuple[str, ...] | None = None
+    minimum_premium: Decimal | None = None
+    #: TU-E7: the day the policy was signed (default: the day it is created).
+    signed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,28 @@ class DeliveryLine:
 
 
 def terms_of(policy: TopUpPolicy) -> TopUpTerms:
-    return TopUpTerms(
-        coverage_percent=policy.coverage_percent,
-        first_layer_coverage_percent=policy.first_layer_coverage_percent,
-        per_loss_deductible=policy.per_loss_deductible,
-        annual_aggregate_deductible=policy.annual_aggregate_deductible,
-        annual_sum_insured=policy.annual_sum_insured,
-        pni_threshold=policy.pni_threshold,
-        max_payment_term_days=policy.max_payment_term_days,
-        supply_cutoff_days=policy.supply_cutoff_days,
-        first_layer_invoicing_days=policy.first_layer_invoicing_days,
-        period_start=policy.period_start,
-        period_end=policy.period_end,
-    )
+    """The policy's terms of its first insurance year."""
+    return top_up_terms.base_terms(policy)
+
+
+def terms_for_year(policy: TopUpPolicy, year: int) -> TopUpTerms:
+    """TU-C2: the terms valid in insurance year `year`."""
+    return top_up_terms.terms_for_year(policy, year)
+
+
+def client_excluded(policy: TopUpPolicy, limit: TopUpLimit) -> Violation | None:
+    """TU-E7 on the client history recorded with the buyer's limit, on the signing date,
+    with the TU-E3 days of the first insurance year."""
+    signed_on = policy.signed_on or policy.period_start
+    invoices = [
+        tu_clients.EarlierInvoice(
+            original_due_date=date.fromisoformat(i["original_due_date"]),
+            paid_on=date.fromisoformat(i["paid_on"]) if i.get("paid_on") else None,
+            disputed=bool(i.get("disputed")),
+        )
+        for i in limit.client_history
+    ]
+    return tu_clients.check_client_at_signing(invoices, signed_on, policy.supply_cutoff_days)
 
 
 def state_of(row: TopUpLimit) -> TopUpLimitState:
@@ -129,94 +145,18 @@ async def emit(policy: TopUpPolicy, event_type: str, now: datetime, data: dict[s
     )
 
 
-def _check_draft(draft: TopUpDraft) -> None:
-    problems: list[tuple[str, tuple[str, ...]]] = []
-    if draft.period_end <= draft.period_start:
-        problems.append(("The period ends after it starts.", ("input", "periodEnd")))
-    if not Decimal(0) < draft.coverage_percent <= draft.first_layer_coverage_percent <= 100:
-        # TU-C1: the top-up percentage is not above the first layer's.
-        problems.append(
-            (
-                "In (0, first layer's %], the first layer's at most 100.",
-                ("input", "coveragePercent"),
-            )
-        )
-    for name, value in (
-        ("perLossDeductible", draft.per_loss_deductible),
-        ("annualAggregateDeductible", draft.annual_aggregate_deductible),
-        ("pniThreshold", draft.pni_threshold),
-        ("minimumPremium", draft.minimum_premium),
-    ):
-        if value < 0:
-            problems.append(("Must not be negative.", ("input", name)))
-    if draft.annual_sum_insured <= 0:
-        problems.append(("Must be positive.", ("input", "annualSumInsured")))
-    for name, days in (
-        ("maxPaymentTermDays", draft.max_payment_term_days),
-        ("supplyCutoffDays", draft.supply_cutoff_days),
-    ):
-        if days <= 0:
-            problems.append(("Must be positive.", ("input", name)))
-    if not draft.covered_countries:
-        problems.append(("At least one covered country.", ("input", "coveredCountries")))
-    if problems:
-        raise InvalidInput(problems)
-
-
-async def create_top_up_policy(
-    principal: Principal, draft: TopUpDraft, real_now: datetime
-) -> TopUpPolicy:
-    if principal.partner_id is None:
-        raise DomainError("FORBIDDEN", "Policies are created by partner keys.")
-    _check_draft(draft)
-    clock = await clock_for_request(principal, draft.test_clock_id, ("input", "testClockId"))
-    now = clock.frozen_time if clock else real_now
-    return await TopUpPolicy.create(
-        id=new_id("tup"),
-        partner_id=principal.partner_id,
-        insured=draft.insured,
-        first_layer_insurer=draft.first_layer_insurer,
-        first_layer_policy=draft.first_layer_policy,
-        currency=draft.currency,
-        period_start=draft.period_start,
-        period_end=draft.period_end,
-        coverage_percent=draft.coverage_percent,
-        first_layer_coverage_percent=draft.first_layer_coverage_percent,
-        per_loss_deductible=round_cents(draft.per_loss_deductible),
-        annual_aggregate_deductible=round_cents(draft.annual_aggregate_deductible),
-        annual_sum_insured=round_cents(draft.annual_sum_insured),
-        pni_threshold=round_cents(draft.pni_threshold),
-        max_payment_term_days=draft.max_payment_term_days,
-        supply_cutoff_days=draft.supply_cutoff_days,
-        first_layer_invoicing_days=draft.first_layer_invoicing_days,
-        covered_countries=sorted({c.strip().upper() for c in draft.covered_countries}),
-        minimum_premium=round_cents(draft.minimum_premium),
-        test_clock_id=clock.id if clock else None,
-        created_at=now,
-    )
-
-
-async def record_premium(
-    principal: Principal, policy_id: str, paid_on: date, real_now: datetime
-) -> TopUpPolicy:
-    """Staff: the annual minimum premium was paid (TU-P1: no indemnity before)."""
-    if not principal.is_staff:
-        raise DomainError("FORBIDDEN", "Premium payments are recorded by insurer staff keys.")
-    policy = await TopUpPolicy.get_or_none(id=policy_id)
-    if policy is None:
-        raise not_found("top-up policy", policy_id, ("input", "policyId"))
-    await TopUpPolicy.filter(id=policy.id, premium_paid_on=None).update(premium_paid_on=paid_on)
-    await policy.refresh_from_db()
-    return policy
-
-
 # Limits (TU-L1 to TU-L3)
 
 
 async def _save_state(
-    row: TopUpLimit, state: TopUpLimitState, decided_on: date, cause: str
+    row: TopUpLimit,
+    state: TopUpLimitState,
+    decided_on: date,
+    cause: str,
+    **facts: Any,
 ) -> TopUpLimit:
-    """Compare-and-set on the row version; the history keeps every change."""
+    """Compare-and-set on the row version; the history keeps every change. `facts` are
+    other columns to set with it (TU-L3 outlook, TU-E7 client history)."""
     history = [
         *row.history,
         {
@@ -227,6 +167,7 @@ async def _save_state(
         },
     ]
     moved = await TopUpLimit.filter(id=row.id, version=row.version).update(
+        **facts,
         requested=state.requested,
         first_layer_granted=state.first_layer_granted,
         top_up_limit=state.top_up_limit,
@@ -261,18 +202,40 @@ async def record_first_layer_decision(
     granted: Decimal,
     decided_on: date,
     real_now: datetime,
+    *,
+    temporary: Decimal = ZERO,
+    other_insurance: Decimal = ZERO,
+    further_reductions_expected: bool | None = None,
+    client_history: list[tu_clients.EarlierInvoice] | None = None,
 ) -> TopUpLimit:
-    """The first layer decided on a buyer: creates or changes the top-up limit."""
+    """The first layer decided on a buyer: creates or changes the top-up limit.
+
+    TU-L1: the first layer's limit is `granted` plus its `temporary` limits; limits from
+    other insurance (`other_insurance`, other top-up covers) are not part of it. TU-L3:
+    `further_reductions_expected` records whether the insured knows of more reductions
+    to come (None keeps what was recorded). TU-E7: `client_history` records the client's
+    earlier invoices as they stood at signing (None keeps what was recorded)."""
     policy = await partner_policy(principal, policy_id)
     buyer_scopes.check_tu_client(policy, buyer)  # C-1, TU-E6, C-2
-    if requested < 0 or granted < 0:
+    if min(requested, granted, temporary, other_insurance) < 0:
         raise DomainError("INVALID_INPUT", "Amounts are not negative.", ("input", "granted"))
+    first_layer = tu_clients.first_layer_limit(granted, temporary, other_insurance)
     now = await policy_now(policy, real_now)
     key = buyer_key_of(buyer["country"], buyer["registration_number"])
     async with in_transaction():
         row = await TopUpLimit.filter(policy_id=policy.id, buyer_key=key).first()
         before = state_of(row) if row else None
-        after = tu_limits.on_first_layer_decision(before, requested, granted, decided_on)
+        expected = (
+            further_reductions_expected
+            if further_reductions_expected is not None
+            else bool(row and row.further_reductions_expected)
+        )
+        try:
+            after = tu_limits.on_first_layer_decision(
+                before, requested, first_layer, decided_on, further_reductions_expected=expected
+            )
+        except ValueError as error:
+            raise DomainError("INVALID_INPUT", str(error), ("input", "decidedOn")) from error
         if row is None:
             row = await TopUpLimit.create(
                 id=new_id("tul"),
@@ -285,7 +248,17 @@ async def record_first_layer_decision(
                 history=[],
                 created_at=now,
             )
-        row = await _save_state(row, after, decided_on, _cause(before, after))
+        facts: dict[str, Any] = {"further_reductions_expected": expected}
+        if client_history is not None:
+            facts["client_history"] = [
+                {
+                    "original_due_date": i.original_due_date.isoformat(),
+                    "paid_on": i.paid_on.isoformat() if i.paid_on else None,
+                    "disputed": i.disputed,
+                }
+                for i in client_history
+            ]
+        row = await _save_state(row, after, decided_on, _cause(before, after), **facts)
         await emit(
             policy,
             "top_up_limit.changed",
@@ -301,9 +274,11 @@ async def record_first_layer_decision(
 
 
 async def recompute_due_limits(now: datetime, *, test_clock_id: str | None = None) -> int:
-    """TU-L3 by the deadline sweep: limits whose 6 months without reduction are over."""
+    """TU-L3 by the deadline sweep: limits whose 6 months without reduction are over,
+    unless the insured knows of further reductions to come (they wait until it does not:
+    a later decision clears it)."""
     today = now.date()
-    query = TopUpLimit.filter(recompute_on__lte=today)
+    query = TopUpLimit.filter(recompute_on__lte=today, further_reductions_expected=False)
     if test_clock_id is None:
         query = query.filter(policy__test_clock_id__isnull=True)
     else:
@@ -328,79 +303,3 @@ async def recompute_due_limits(now: datetime, *, test_clock_id: str | None = Non
                 },
             )
     return len(rows)
-
-
-# Deliveries (TU-E1, TU-E3)
-
-
-async def _overdue_days(policy_id: str, buyer_key: str, on: date) -> int:
-    """The most days one of the buyer's deliveries was overdue and unpaid on `on`."""
-    worst = 0
-    for row in await TopUpDelivery.filter(policy_id=policy_id, buyer_key=buyer_key):
-        if row.due_date < on and (row.paid_on is None or row.paid_on > on):
-            worst = max(worst, (on - row.due_date).days)
-    return worst
-
-
-async def declare_deliveries(
-    principal: Principal, policy_id: str, lines: list[DeliveryLine], real_now: datetime
-) -> list[TopUpDelivery]:
-    """Each delivery is insured or not, with the rules that keep it out (TU-E1, TU-E3)."""
-    policy = await partner_policy(principal, policy_id)
-    now = await policy_now(policy, real_now)
-    terms = terms_of(policy)
-    created: list[TopUpDelivery] = []
-    async with in_transaction():
-        for n, line in enumerate(lines):
-            if line.buyer_key.split(":")[0] not in policy.covered_countries:
-                raise DomainError(
-                    "TU-E6",
-                    f"The buyer's country is not covered ({', '.join(policy.covered_countries)}).",
-                    ("input", "deliveries", str(n), "buyer"),
-                )
-            if await TopUpDelivery.filter(
-                policy_id=policy.id, buyer_key=line.buyer_key, invoice_number=line.invoice_number
-            ).exists():
-                raise DomainError(
-                    "DUPLICATE_INVOICE",
-                    f"Invoice {line.invoice_number} is already declared.",
-                    ("input", "deliveries", str(n), "invoiceNumber"),
-                )
-            limit = await TopUpLimit.filter(policy_id=policy.id, buyer_key=line.buyer_key).first()
-            in_force = Decimal("0.00") if limit is None else limit.top_up_limit
-            insolvent = await TopUpClaim.filter(
-                policy_id=policy.id,
-                buyer_key=line.buyer_key,
-                learned_of_insolvency_on__lte=line.delivered_on,
-            ).exists() or await tu_insolvency.declared_insolvent_on(  # TU-E4
-                policy.id, line.buyer_key, line.delivered_on
-            )
-            violations = tu_eligibility.check_delivery(
-                terms,
-                line.delivered_on,
-                line.invoiced_on,
-                line.due_date,
-                line.amount,
-                in_force,
-                await _overdue_days(policy.id, line.buyer_key, line.delivered_on),
-                insolvent,
-                line.threat_of_loss_known,
-            )
-            created.append(
-                await TopUpDelivery.create(
-                    id=new_id("tud"),
-                    policy_id=policy.id,
-                    buyer_key=line.buyer_key,
-                    invoice_number=line.invoice_number,
-                    delivered_on=line.delivered_on,
-                    invoiced_on=line.invoiced_on,
-                    due_date=line.due_date,
-                    amount=round_cents(line.amount),
-                    limit_at_delivery=in_force,
-                    insured=not violations,
-                    violations=[{"rule": v.rule, "message": v.message} for v in violations],
-                    paid_on=line.paid_on,
-                    created_at=now,
-                )
-            )
-    return created

@@ -6,30 +6,34 @@ staff approve and pay (PAID) or reject -> recoveries recalculate the indemnity; 
 overpayment is the insured's to refund (TU-R1).
 
 The insurance year's remaining sum insured and aggregate deductible are read from the
-year's other claims (TU-C2), so each loss consumes the aggregate deductible once.
+year's other claims (TU-C2, top_up_account), so each loss consumes the aggregate
+deductible once and each amount is counted once. The calculation stored on the claim is
+a preview: the payment recalculates it on the state at that moment, in the paying
+transaction, and is refused (TU-P1) while the premium owed is not fully paid.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from domain.rules import contract_terms
 from domain.rules.money import round_cents
+from domain.rules.tu import clients as tu_clients
 from domain.rules.tu import eligibility as tu_eligibility
 from domain.rules.tu import indemnity as tu_indemnity
-from domain.services import top_up
+from domain.rules.tu import premium as tu_premium
+from domain.services import top_up, top_up_account
 from domain.services.compare_and_set import compare_and_set
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
+from domain.services.top_up_account import calculate as _calculate
+from domain.services.top_up_account import lines_of as _lines
 from domain.store.ids import new_id
 from domain.store.topup_models import TopUpClaim, TopUpLimit, TopUpPolicy
 
-#: Claims whose indemnity counts against the year (paid, or owed once approved).
-COUNTED = ("INSURED_EVENT", "APPROVED", "PAID")
 ZERO = Decimal("0.00")
 
 
@@ -46,16 +50,8 @@ async def visible_claim(principal: Principal, claim_id: str) -> TopUpClaim | Non
 async def year_account(
     policy: TopUpPolicy, year: int, *, excluding: str | None = None
 ) -> tuple[Decimal, Decimal]:
-    """(remaining annual sum insured, aggregate deductible not yet borne) for a year:
-    TU-C2 reduces the sum by indemnities paid or owed and raises it by recoveries."""
-    claims = await TopUpClaim.filter(
-        policy_id=policy.id, insurance_year=year, status__in=COUNTED
-    ).exclude(id=excluding or "")
-    indemnities = sum((c.indemnity_amount or ZERO for c in claims), ZERO)
-    recoveries = sum((c.recoveries for c in claims), ZERO)
-    used = sum((c.aggregate_deductible_used for c in claims), ZERO)
-    remaining = min(policy.annual_sum_insured, policy.annual_sum_insured - indemnities + recoveries)
-    return max(remaining, ZERO), max(policy.annual_aggregate_deductible - used, ZERO)
+    """(remaining annual sum insured, aggregate deductible not yet borne) of a year, TU-C2."""
+    return await top_up_account.year_account(policy, year, excluding=excluding)
 
 
 async def notify_insolvency(
@@ -67,26 +63,47 @@ async def notify_insolvency(
     first_unpaid_invoice_date: date,
     admitted: bool,
     real_now: datetime,
+    *,
+    insolvency_declared_on: date | None = None,
 ) -> TopUpClaim:
     """TU-N1: notified within 30 days of learning of the insolvency; TU-E1: admitted in
-    the proceedings and above the non-indemnifiable threshold; TU-C2: the year of the
-    first unpaid invoice."""
+    the proceedings and above the non-indemnifiable threshold of the loss's year; TU-C2:
+    the year of the first unpaid invoice; TU-E5: declared (default: the day learned) at
+    most a year after the policy expired; TU-E7: a client not overdue at signing."""
     policy = await top_up.partner_policy(principal, policy_id)
     now = await top_up.policy_now(policy, real_now)
     late = tu_eligibility.check_notification(learned_on, now.date())
     if late is not None:
         raise DomainError(late.rule, late.message, ("input", "learnedOn"))
-    refused = tu_eligibility.check_loss(
-        top_up.terms_of(policy), covered_loss, admitted, recoveries_exhausted=True
-    )
-    if refused:
-        raise DomainError(refused[0].rule, refused[0].message, ("input", "coveredLoss"))
-    if not await TopUpLimit.filter(policy_id=policy.id, buyer_key=buyer_key).exists():
-        raise DomainError("TU-E1", "No top-up limit for this buyer.", ("input", "buyer"))
+    if not policy.period_start <= first_unpaid_invoice_date <= policy.period_end:
+        raise DomainError(
+            "TU-E1",
+            "The first unpaid invoice is outside the policy period.",
+            ("input", "firstUnpaidInvoiceDate"),
+        )
     year = tu_eligibility.insurance_year_of(first_unpaid_invoice_date, policy.period_start)
     barred = contract_terms.tu_time_bar(policy.period_start, year, now.date())  # TU-C5
     if barred is not None:
         raise DomainError(barred.rule, barred.message, barred.field)
+    terms = top_up.terms_for_year(policy, year)
+    declared_on = insolvency_declared_on or learned_on
+    found = [
+        v
+        for v in (
+            tu_clients.check_insolvency_date(policy.period_end, declared_on),
+            *tu_eligibility.check_loss(terms, covered_loss, admitted, recoveries_exhausted=True),
+        )
+        if v is not None
+    ]
+    limit = await TopUpLimit.filter(policy_id=policy.id, buyer_key=buyer_key).first()
+    if limit is None:
+        raise DomainError("TU-E1", "No top-up limit for this buyer.", ("input", "buyer"))
+    excluded = top_up.client_excluded(policy, limit)
+    if excluded is not None:
+        found.append(excluded)
+    if found:
+        field = found[0].field if found[0].rule != "TU-E1" else ("input", "coveredLoss")
+        raise DomainError(found[0].rule, found[0].message, field)
     async with in_transaction():
         claim = await TopUpClaim.create(
             id=new_id("tuc"),
@@ -94,6 +111,8 @@ async def notify_insolvency(
             buyer_key=buyer_key,
             status="NOTIFIED",
             learned_of_insolvency_on=learned_on,
+            insolvency_declared_on=declared_on,
+            limit_at_insolvency=top_up_account.limit_on(limit, declared_on),
             notified_on=now.date(),
             insurance_year=year,
             covered_loss=round_cents(covered_loss),
@@ -102,30 +121,6 @@ async def notify_insolvency(
         )
         await top_up.emit(policy, "claim.opened", now, {"claimId": claim.id, "buyer": buyer_key})
     return claim
-
-
-async def _calculate(policy: TopUpPolicy, claim: TopUpClaim) -> tu_indemnity.TopUpIndemnity:
-    limit = await TopUpLimit.get(policy_id=policy.id, buyer_key=claim.buyer_key)
-    remaining, aggregate_left = await year_account(policy, claim.insurance_year, excluding=claim.id)
-    return tu_indemnity.tu_indemnity(
-        covered_loss=claim.covered_loss,
-        top_up_limit=limit.top_up_limit,
-        remaining_sum_insured=remaining,
-        recoveries_and_setoffs=claim.recoveries,
-        per_loss_deductible=policy.per_loss_deductible,
-        aggregate_deductible_remaining=aggregate_left,
-        coverage_percent=policy.coverage_percent,
-        first_layer_coverage_percent=policy.first_layer_coverage_percent,
-        first_layer_final_indemnity=claim.first_layer_indemnity or ZERO,
-        premium_paid=policy.premium_paid_on is not None,
-    )
-
-
-def _lines(result: tu_indemnity.TopUpIndemnity) -> list[dict[str, Any]]:
-    return [
-        {"label": line.label, "amount": str(line.amount), "rule": line.rule}
-        for line in result.lines
-    ]
 
 
 async def record_first_layer_indemnity(
@@ -158,6 +153,7 @@ async def record_first_layer_indemnity(
                 first_layer_paid_on=paid_on, first_layer_indemnity=round_cents(amount)
             )
             if moved:
+                await top_up_account.lock_year(policy, claim.insurance_year)
                 await claim.refresh_from_db()
                 result = await _calculate(policy, claim)
                 await TopUpClaim.filter(id=claim.id).update(
@@ -189,25 +185,47 @@ async def decide_top_up_claim(
     reason: str | None,
     real_now: datetime,
 ) -> TopUpClaim:
-    """Staff: approve and pay the calculated indemnity (TU-P1: not while the premium is
-    unpaid), or reject it with the rule."""
+    """Staff: pay the indemnity or reject the claim with the rule.
+
+    Paying recalculates the indemnity (TU-C1) on the year's state now, in the paying
+    transaction: the stored calculation is only a preview. TU-P1: refused with that rule
+    while the premium owed on the payment day is not fully paid, never paid as 0."""
     if not principal.is_staff:
         raise DomainError("FORBIDDEN", "Claim decisions are for insurer staff keys.")
     claim = await TopUpClaim.get_or_none(id=claim_id)
     if claim is None:
         raise not_found("top-up claim", claim_id, ("input", "claimId"))
-    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
-    now = await top_up.policy_now(policy, real_now)
+    if approve and paid_on is None:
+        raise DomainError("INVALID_INPUT", "The payment date.", ("input", "paidOn"))
     async with in_transaction():
+        policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+        now = await top_up.policy_now(policy, real_now)
+        await top_up_account.lock_year(policy, claim.insurance_year)
+        await claim.refresh_from_db()
         if approve:
-            if policy.premium_paid_on is None:
+            assert paid_on is not None
+            if claim.status != "INSURED_EVENT":
                 raise DomainError(
-                    "TU-P1", "No indemnity while the premium is unpaid.", ("input", "claimId")
+                    "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
                 )
-            if paid_on is None:
-                raise DomainError("INVALID_INPUT", "The payment date.", ("input", "paidOn"))
+            unpaid = tu_premium.check_premium_paid(
+                policy.minimum_premium, policy.period_start, policy.premium_paid_total, paid_on
+            )
+            if unpaid is not None:
+                raise DomainError(unpaid.rule, unpaid.message, unpaid.field)
+            result = await _calculate(policy, claim)
+            sum_left, aggregate_left = await top_up_account.year_account(
+                policy, claim.insurance_year, excluding=claim.id
+            )
             moved = await TopUpClaim.filter(id=claim.id, status="INSURED_EVENT").update(
-                status="PAID", paid_on=paid_on, paid_amount=claim.indemnity_amount or ZERO
+                status="PAID",
+                sum_left_at_payment=sum_left,
+                aggregate_left_at_payment=aggregate_left,
+                paid_on=paid_on,
+                paid_amount=result.amount,
+                indemnity_amount=result.amount,
+                indemnity_lines=_lines(result),
+                aggregate_deductible_used=result.aggregate_deductible_used,
             )
             event = "claim.paid"
         else:
@@ -221,7 +239,12 @@ async def decide_top_up_claim(
                 "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
             )
         await claim.refresh_from_db()
-        await top_up.emit(policy, event, now, {"claimId": claim.id, "cause": reason or ""})
+        await top_up.emit(
+            policy,
+            event,
+            now,
+            {"claimId": claim.id, "cause": reason or ""},
+        )
     return claim
 
 
@@ -236,7 +259,8 @@ async def record_recovery(
     """TU-R1: an unattributable recovery is shared pro rata between the insured, the
     first layer and the top-up by their part of the loss; the part that reduces the loss
     recalculates the indemnity, and after payment the overpayment is to be refunded.
-    TU-C2: recoveries raise the year's remaining sum insured."""
+    TU-C2: before the payment it only lowers the indemnity owed; after it, the insurer's
+    share (the overpayment) comes back to the year's remaining sum insured, once."""
     claim = await visible_claim(principal, claim_id)
     if claim is None:
         raise not_found("top-up claim", claim_id, ("input", "claimId"))
@@ -258,6 +282,7 @@ async def record_recovery(
         shares = tu_indemnity.tu_recovery_shares(amount, insured, first_layer, top)
         applied = shares.top_up
     async with in_transaction():
+        await top_up_account.lock_year(policy, claim.insurance_year)
         expected = {"recoveries": claim.recoveries}
         changes = {"recoveries": round_cents(claim.recoveries + applied)}
         if not await compare_and_set(TopUpClaim, claim.id, expected, changes):

@@ -59,6 +59,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "top_up_limit.changed",
     # Recorded facts (rules v2), every product with policies.
     "rule_fact.recorded",
+    "top_up_policy.changed",
 )
 #: Subscribes an endpoint to every event type, present and future.
 ALL_EVENTS = "*"

@@ -41,6 +41,26 @@ class TopUpPolicy(Model):
     premium_paid_on = fields.DateField(null=True)
     #: TU-P5 - rescinded for misrepresentation - treated as never made from then on
     rescinded_on = fields.DateField(null=True)
+    #: TU-P1 and TU-P4 - SIGNED, IN_FORCE, ENDED or RESCINDED
+    status = fields.CharField(max_length=20, default="SIGNED", db_default="SIGNED")
+    #: TU-E7 - the day the policy was signed
+    signed_on = fields.DateField(null=True)
+    #: TU-P1 - the day the insurer issued the premium receipt - 30 days to pay
+    premium_receipt_on = fields.DateField(null=True)
+    #: TU-P1 - every premium payment received - paid on and amount - instalments too
+    premium_payments: Any = fields.JSONField(default=list, db_default="[]")
+    #: TU-P1 - the sum of the premium payments received
+    premium_paid_total = fields.DecimalField(
+        max_digits=16, decimal_places=2, default=0, db_default=0
+    )
+    #: TU-P4 - the day the insurer learned of a new first-layer contract
+    new_first_layer_contract_on = fields.DateField(null=True)
+    #: TU-P4 - the day the contract ended or was rescinded
+    ended_on = fields.DateField(null=True)
+    #: TU-P4 - why it ended - rule, reason, refund and premium due at once
+    ending: Any = fields.JSONField(null=True)
+    #: TU-C2 - the terms of each insurance year from the one named - set by the insurer
+    terms_versions: Any = fields.JSONField(default=list, db_default="[]")
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="top_up_policies", null=True, on_delete=fields.SET_NULL
     )
@@ -69,6 +89,10 @@ class TopUpLimit(Model):
     history: Any = fields.JSONField(default=list)
     #: TU-L3 - the sweep recomputes the limit on this day - null when nothing is pending
     recompute_on = fields.DateField(null=True, index=True)
+    #: TU-L3 - the insured knows the first layer will reduce or cancel again
+    further_reductions_expected = fields.BooleanField(default=False, db_default=False)
+    #: TU-E7 - earlier invoices of the client at signing - original due date, paid on, disputed
+    client_history: Any = fields.JSONField(default=list, db_default="[]")
     #: bumped on every change, for compare-and-set
     version = fields.IntField(default=0)
     created_at = fields.DatetimeField()
@@ -113,6 +137,10 @@ class TopUpClaim(Model):
     #: NOTIFIED, INSURED_EVENT, CALCULATED, APPROVED, PAID, REJECTED
     status = fields.CharField(max_length=20)
     learned_of_insolvency_on = fields.DateField()
+    #: TU-E4 and TU-E5 - the day the insolvency was declared
+    insolvency_declared_on = fields.DateField(null=True)
+    #: TU-C1 - the top-up limit in force at the insolvency - taken when notified
+    limit_at_insolvency = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
     notified_on = fields.DateField()
     insurance_year = fields.IntField()
     covered_loss = fields.DecimalField(max_digits=16, decimal_places=2)
@@ -125,6 +153,10 @@ class TopUpClaim(Model):
     aggregate_deductible_used = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     paid_amount = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     paid_on = fields.DateField(null=True)
+    #: TU-R1 - the year remaining sum insured the payment was calculated on
+    sum_left_at_payment = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    #: TU-R1 - the aggregate deductible not yet borne the payment was calculated on
+    aggregate_left_at_payment = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
     #: TU-R1 - what the insured must refund after a recovery
     refund_due = fields.DecimalField(max_digits=16, decimal_places=2, default=0)
     rejection: Any = fields.JSONField(null=True)

@@ -477,16 +477,8 @@ def top_up_input(insured: dict[str, Any], clock_id: str) -> dict[str, Any]:
         "currency": "EUR",
         "periodStart": "2027-01-01",
         "periodEnd": "2027-12-31",
-        "coveragePercent": "90",
+        # The insurer's terms are not the partner's to send (the product's defaults).
         "firstLayerCoveragePercent": "90",
-        "perLossDeductible": eur("1000.00"),
-        "annualAggregateDeductible": eur("5000.00"),
-        "annualSumInsured": eur("100000.00"),
-        "pniThreshold": eur("2000.00"),
-        "maxPaymentTermDays": 120,
-        "supplyCutoffDays": 60,
-        "coveredCountries": ["ES", "PT"],
-        "minimumPremium": eur("3000.00"),
         "testClockId": clock_id,
     }
 

@@ -66,6 +66,22 @@ RECOVERY = (
     "claim { " + CLAIM_FIELDS + " } " + ERRORS + " } }"
 )
 POLICY = "query($id: ID!) { topUpPolicy(id: $id) { remainingSumInsured { amount } } }"
+SET_TERMS = (
+    "mutation($input: SetTopUpPolicyTermsInput!) { setTopUpPolicyTerms(input: $input) { "
+    "policy { id status coveragePercent annualSumInsured { amount } } " + ERRORS + " } }"
+)
+#: The insurer's terms these journeys use, set by staff (setTopUpPolicyTerms).
+TERMS = {
+    "coveragePercent": "90",
+    "perLossDeductible": eur("1000.00"),
+    "annualAggregateDeductible": eur("5000.00"),
+    "annualSumInsured": eur("100000.00"),
+    "pniThreshold": eur("2000.00"),
+    "maxPaymentTermDays": 120,
+    "supplyCutoffDays": 60,
+    "coveredCountries": ["ES", "PT"],
+    "minimumPremium": eur("3000.00"),
+}
 
 
 def policy_input(clock_id: str, **changes) -> dict:
@@ -76,32 +92,29 @@ def policy_input(clock_id: str, **changes) -> dict:
         "currency": "EUR",
         "periodStart": "2027-01-01",
         "periodEnd": "2027-12-31",
-        "coveragePercent": "90",
         "firstLayerCoveragePercent": "90",
-        "perLossDeductible": eur("1000.00"),
-        "annualAggregateDeductible": eur("5000.00"),
-        "annualSumInsured": eur("100000.00"),
-        "pniThreshold": eur("2000.00"),
-        "maxPaymentTermDays": 120,
-        "supplyCutoffDays": 60,
-        "coveredCountries": ["ES", "PT"],
-        "minimumPremium": eur("3000.00"),
         "testClockId": clock_id,
     }
     data.update(changes)
     return data
 
 
-async def top_up_policy(api, key, staff, *, pay_premium: bool = True) -> tuple[str, str]:
+async def top_up_policy(
+    api, key, staff, *, pay_premium: bool = True, paid_on: str = "2027-01-01", **changes
+) -> tuple[str, str]:
+    """A policy requested by the partner, its terms set by staff (TERMS), and (by
+    default) its minimum premium paid on the first day, so it is in force (TU-P1)."""
     clock_id = await create_clock(api, key, "2027-01-02T09:00:00+00:00")
-    created = await call(api, CREATE, {"input": policy_input(clock_id)}, key)
+    created = await call(api, CREATE, {"input": policy_input(clock_id, **changes)}, key)
     assert created["userErrors"] == [], created["userErrors"]
     policy_id = created["policy"]["id"]
+    terms = await call(api, SET_TERMS, {"input": {"policyId": policy_id, **TERMS}}, staff)
+    assert terms["userErrors"] == [], terms["userErrors"]
     if pay_premium:
         paid = await call(
-            api, PREMIUM, {"input": {"policyId": policy_id, "paidOn": "2027-01-10"}}, staff
+            api, PREMIUM, {"input": {"policyId": policy_id, "paidOn": paid_on}}, staff
         )
-        assert paid["policy"]["premiumPaidOn"] == "2027-01-10"
+        assert paid["policy"]["premiumPaidOn"] == paid_on
     return policy_id, clock_id
 
 
@@ -324,8 +337,9 @@ async def test_tu_n1_e2_p1_late_notice_undue_payment_unpaid_premium(api, make_pa
         {"input": {"claimId": claim_id, "paidOn": "2027-07-02", "amount": eur("18000.00")}},
         key,
     )
-    # TU-P1: the premium is unpaid, the indemnity is 0 and payment is refused.
-    assert event["claim"]["indemnity"]["amount"] == {"amount": "0.00"}
+    # TU-P1: the premium is unpaid: the indemnity owed is calculated (a preview) and its
+    # payment is refused with the rule, never paid as 0.
+    assert event["claim"]["indemnity"]["amount"] == {"amount": "12600.00"}
     refused = await call(
         api,
         DECIDE,

@@ -89,9 +89,9 @@ async def test_every_contract_event_type_and_the_wildcard_are_accepted(db):
     assert len(endpoint.events) == len(webhook_endpoints.EVENT_TYPES) + 1
     assert set(contract_event_types()) <= set(webhook_endpoints.EVENT_TYPES)
     # TR-X2 (3), U-4 cover.referred (1), whole-turnover (8, WT-P4 policy.terminated),
-    # rule facts (1) and top-up (1) policies add
+    # rule facts (1) and top-up (2, top_up_policy.changed) policies add
     # theirs to the contract's 18.
-    assert len(webhook_endpoints.EVENT_TYPES) == 32
+    assert len(webhook_endpoints.EVENT_TYPES) == 33
 
 
 def contract_event_types() -> list[str]:

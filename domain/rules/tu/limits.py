@@ -48,12 +48,15 @@ def on_first_layer_decision(
     requested: Decimal,
     new_granted: Decimal,
     decided_on: date,
+    *,
+    further_reductions_expected: bool = False,
 ) -> TopUpLimitState:
     """The top-up limit after a first-layer decision on `decided_on` (state None: the
     first grant, by TU-L1).
 
     A reduction window whose six months have run out by `decided_on` is recomputed first
-    (`recompute_after_six_months`). Then:
+    (`recompute_after_six_months`, unless the insured knows of further reductions to
+    come: `further_reductions_expected`). Then:
 
     - a reduction (new granted < granted) applies TU-L2: top-up x new / old, half-up;
       a top-up limit of 0 at the reduction stays 0 (`zero_locked`, art. 2: "Si en el
@@ -74,7 +77,9 @@ def on_first_layer_decision(
             f"a decision on {decided_on.isoformat()} comes before the last reduction on "
             f"{state.last_reduction_on.isoformat()}"
         )
-    state = recompute_after_six_months(state, decided_on)
+    state = recompute_after_six_months(
+        state, decided_on, further_reductions_expected=further_reductions_expected
+    )
     old = state.first_layer_granted
     if new < old:
         return _reduced(state, requested, new, decided_on)

@@ -3,7 +3,7 @@ what TU-L2 and TU-L3 need to remember. Amounts are Decimal in the policy currenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -54,3 +54,46 @@ class TopUpLimitState:
     #: TU-L3: the first layer's limit before the first reduction still pending; a
     #: restoration to it (or above) within 6 months recomputes the top-up limit.
     first_layer_before_reduction: Decimal | None = None
+
+
+#: The insurer's underwriting terms of a top-up policy (set by staff, never by the
+#: partner): the field names as the service and the store spell them.
+INSURER_TERMS: tuple[str, ...] = (
+    "coverage_percent",
+    "per_loss_deductible",
+    "annual_aggregate_deductible",
+    "annual_sum_insured",
+    "pni_threshold",
+    "max_payment_term_days",
+    "supply_cutoff_days",
+    "covered_countries",
+    "minimum_premium",
+)
+
+#: The product's default terms *(config)*, a policy's terms until staff set its own. The
+#: coverage percentage is capped at the first layer's (TU-C1) and the covered countries
+#: default to the insured's own country.
+DEFAULT_TERMS: dict[str, object] = {
+    "coverage_percent": Decimal("90"),
+    "per_loss_deductible": Decimal("0.00"),
+    "annual_aggregate_deductible": Decimal("0.00"),
+    "annual_sum_insured": Decimal("100000.00"),
+    "pni_threshold": Decimal("0.00"),
+    "max_payment_term_days": 120,
+    "supply_cutoff_days": 60,
+    "minimum_premium": Decimal("1000.00"),
+}
+
+
+def terms_for_year(
+    base: TopUpTerms, versions: list[tuple[int, dict[str, object]]], year: int
+) -> TopUpTerms:
+    """TU-C2: the conditions valid in insurance year `year` ("las condiciones
+    contractuales de aplicación, serán las válidas en el momento establecido"): `base`
+    (year 0) changed by every version from a year up to `year`, in year order."""
+    terms = base
+    for from_year, changes in sorted(versions, key=lambda v: v[0]):
+        if from_year <= year:
+            known = {k: v for k, v in changes.items() if k in TopUpTerms.__dataclass_fields__}
+            terms = replace(terms, **known)  # type: ignore[arg-type]
+    return terms

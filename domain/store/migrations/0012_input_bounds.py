@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_wt_limits_v2')]
+    dependencies = [('models', '0011_tu_rules_v2')]
 
     initial = False
 
