@@ -169,7 +169,8 @@ def test_claims_desk_opens_a_document_then_approves_and_marks_the_indemnity_paid
     page.click(f"a[href='/console/claims/{seeded.claim_review}']")
     claim = page.locator("#claim")
     assert claim.locator("tr[data-kind=INVOICE] a.open-document").count() == 1
-    assert "8,100.00 EUR" in claim.locator(".indemnity-total").inner_text()  # FI-C3
+    # FI-C3 with C-3: 90% x 9,500.00 unpaid net of its VAT share (8,550.00)
+    assert "7,695.00 EUR" in claim.locator(".indemnity-total").inner_text()
     assert "INDEMNITY PAYMENT" in claim.inner_text().upper()  # FI-C2 deadline listed
     claim.locator("tr[data-kind=ACCOUNT_STATEMENT] a.open-document").click()
     frame = page.frame_locator("#viewer iframe")
@@ -261,7 +262,7 @@ def test_charts_are_server_rendered_svg(page: Any):
     assert page.locator("#chart-bound rect.bar").count() >= 1
     assert page.locator("#chart-claims rect.bar").count() >= 2  # PAID and REJECTED at least
     assert page.locator("#chart-paid circle.point").count() == 12
-    assert "8,100.00" in page.locator("#chart-paid").inner_html()
+    assert "7,695.00" in page.locator("#chart-paid").inner_html()
     shot(page, "charts")
 
 

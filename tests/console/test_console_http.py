@@ -306,7 +306,9 @@ async def test_claim_checklist_documents_deadlines_and_indemnity_lines_are_shown
     page = await console.get(f"/claims/{claim_id}")
     assert page.status_code == 200
     assert 'data-kind="INVOICE"' in page.text and 'data-kind="ACCOUNT_STATEMENT"' in page.text
-    assert "8,100.00 EUR" in page.text  # FI-C3: 90% x min(9,500.00, 9,000.00)
+    # FI-C3 with C-3: 9,500.00 unpaid, 8,550.00 net of its VAT share (9,000.00 net of
+    # 10,000.00), 90% x min(8,550.00, 9,000.00) = 7,695.00
+    assert "7,695.00 EUR" in page.text
     assert "FI-C3" in page.text and "INDEMNITY PAYMENT".lower() in page.text.lower()
     doc_id = re.search(r'/console/documents/(doc_[^/"]+)/viewer', page.text).group(1)
     viewer = await console.get(f"/documents/{doc_id}/viewer", headers={"HX-Request": "true"})
