@@ -10,14 +10,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.money import round_cents
 from domain.rules.wt import limits as limit_rules
 from domain.services import (
     buyer_credits,
     buyer_scopes,
     cover_decisions,
+    event_sequence,
     policies,
     policy_events,
     study_fees,
@@ -61,7 +60,7 @@ async def request_credit_limit(
     now = await policies.policy_now(policy, real_now)
     await study_fees.refuse_if_limits_stopped(policy.id, now.date())  # WT-P6
     key = buyer_credits.buyer_key_of(buyer["country"], buyer["registration_number"])
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         row = await CreditLimit.create(
             id=new_id("lim"),
             policy_id=policy.id,
@@ -96,7 +95,7 @@ async def decide_credit_limit(
     policy = await Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
     now = await policies.policy_now(policy, real_now)
     actor = policies.actor_of(principal)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         if decision.decision in (GRANT, REFUSE):
             result = await _decide_request(policy, row, decision, now, actor)
         else:

@@ -10,8 +10,14 @@ on SQLite write transactions are serial (BEGIN IMMEDIATE). The events' unique
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from tortoise.expressions import F
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from domain.store.policy_models import Policy
 
 #: A compare-and-set that loses this many times in a row means something else is wrong.
 MAX_ATTEMPTS = 50
@@ -43,3 +49,16 @@ async def lock_owner(owner: type[Model], owner_id: str) -> None:
     other (PostgreSQL). On SQLite write transactions are serial and this reads nothing
     more than a row."""
     await owner.filter(id=owner_id).select_for_update().first()
+
+
+@asynccontextmanager
+async def policy_transaction(policy_id: str) -> AsyncIterator[None]:
+    """A whole-turnover service transaction that takes the policy row's lock first
+    (LIFECYCLE 5a). Recording a policy event locks that row until the end (the
+    counter's compare-and-set); one transaction writing sales, limits, claims,
+    deadlines or invoices before its event and another writing them after would take
+    the locks in opposite orders and could deadlock on PostgreSQL. Taken first, every
+    such transaction on the policy waits at the same row."""
+    async with in_transaction():
+        await lock_owner(Policy, policy_id)
+        yield

@@ -18,7 +18,7 @@ from domain.rules.money import round_cents
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
 from domain.rules.wt.terms import PolicyTerms, PremiumRate
-from domain.services import cover_events, policy_events
+from domain.services import cover_events, event_sequence, policy_events
 from domain.services.clock_time import now_on_clock
 from domain.services.clocks import clock_for_request
 from domain.services.compare_and_set import compare_and_set
@@ -321,7 +321,7 @@ async def issue_premium_invoice(
     policy = await staff_policy(principal, policy_id)
     now = await policy_now(policy, real_now)
     first = month.replace(day=1)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         amount = await issue_adjustment(policy, first, now, actor_of(principal))
     if amount <= 0:
         existing = await PremiumInvoice.filter(
@@ -349,7 +349,7 @@ async def record_premium_payment(
         )
     policy = await Policy.get(id=invoice.policy_id)  # type: ignore[attr-defined]
     now = await policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         paid = round_cents(invoice.paid_amount + amount)
         changes = {"paid_amount": paid, "paid_on": paid_on if paid == invoice.amount else None}
         expected = {"paid_amount": invoice.paid_amount}

@@ -12,8 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.rules import contract_terms
 from domain.rules.indemnity import IndemnityResult
 from domain.rules.money import round_cents
@@ -25,6 +23,7 @@ from domain.services import (
     cover_events,
     document_storage,
     documents,
+    event_sequence,
     outbox,
     policies,
     policy_events,
@@ -131,7 +130,7 @@ async def notify_non_payment(
     else:
         status = "DOCUMENTS_PENDING"
     actor = policies.actor_of(principal)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         superseded = await PolicyClaim.filter(
             policy_id=policy.id, buyer_key=buyer_key, status="BELOW_THRESHOLD"
         ).values_list("id", flat=True)
@@ -220,7 +219,7 @@ async def submit_policy_document(
     now = await policies.policy_now(policy, real_now)
     sha256 = await document_storage.current().put(content)
     messages: list[OutboxMessage] = []
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         document = await PolicyDocument.create(
             id=new_id("pdo"),
             claim_id=claim.id,
@@ -267,7 +266,7 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     now = await policies.policy_now(policy, real_now)
     amount = await amounts.compute(claim, policy, now.date())
     result = amount.result
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         changed = await PolicyClaim.filter(
             id=claim.id, status__in=("UNDER_REVIEW", "APPROVED", "SUSPENDED")
         ).update(
@@ -343,7 +342,7 @@ async def decide_policy_claim(
     if decision == "REJECT":
         rule = (reason or "").split(":")[0].strip() or "WT-C6"
         changes["rejection"] = {"rule": rule, "message": reason or "Rejected by the insurer."}
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         moved = await PolicyClaim.filter(id=claim.id, status=claim.status).update(**changes)
         if moved != 1:
             raise DomainError("INVALID_STATE", f"Claim {claim.id} changed meanwhile.")
@@ -371,7 +370,7 @@ async def mark_policy_indemnity_paid(
     (WT-C3), never on a day still to come. The stored calculation is only a preview."""
     claim, policy = await _staff_claim(principal, claim_id)
     now = await policies.policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         claim = await PolicyClaim.get(id=claim.id)
         policy = await Policy.get(id=policy.id)
         if claim.status != "APPROVED":
@@ -442,7 +441,7 @@ async def record_collection_costs(
             "INVALID_STATE", f"Claim {claim.id} is {claim.status}.", ("input", "claimId")
         )
     now = await policies.policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         await PolicyClaim.filter(id=claim.id).update(collection_costs=round_cents(amount))
         await policy_events.record(
             policy,
@@ -494,7 +493,7 @@ async def record_recovery(
         limit.coverage_percent if limit and limit.coverage_percent else policy.coverage_percent
     )
     split = claim_rules.wt_recovery_split(amount, costs, indemnified_left, coverage)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         expected = {"recovered": claim.recovered}
         changes = {"recovered": round_cents(claim.recovered + split.applied_to_indemnified)}
         if not await compare_and_set(PolicyClaim, claim.id, expected, changes):
@@ -542,7 +541,7 @@ async def resolve_credit_dispute(
     now = await policies.policy_now(policy, real_now)
     actor = policies.actor_of(principal)
     messages: list[OutboxMessage] = []
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         if for_insured:
             await Sale.filter(id=sale.id, disputed=True).update(disputed=False)
         else:

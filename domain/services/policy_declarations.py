@@ -21,6 +21,7 @@ from domain.rules.wt import premium as premium_rules
 from domain.services import (
     buyer_credits,
     cover_decisions,
+    event_sequence,
     policies,
     policy_claims,
     policy_events,
@@ -271,7 +272,7 @@ async def declare_sales(
     for item in converted:
         by_buyer[item[0].buyer_key].append(item)
     actor = policies.actor_of(principal)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         declaration = await _declaration(policy, "SALES", month, today, now)
         # A month can hold 100,000 invoices: every read below is one query for all the
         # buyers of the call, and the rows go in with one bulk INSERT.
@@ -407,7 +408,7 @@ async def declare_collections(
         )
         converted.append((line, declaration_rules.convert(line.amount, rate)))
     created: list[Collection] = []
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         declaration = await _declaration(policy, "COLLECTIONS", month, now.date(), now)
         buyers = set()
         for line, amount in converted:

@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.wt import extensions as extension_rules
-from domain.services import cover_decisions, policies, policy_events, policy_sweep
+from domain.services import cover_decisions, event_sequence, policies, policy_events, policy_sweep
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -78,7 +76,7 @@ async def declare_extension(
         amount, (new_due_date - sale.due_date).days, policies.terms_of(policy).premium_rates
     )
     status = PENDING if violations else OPTIONAL
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         extension = await Extension.create(
             id=new_id("ext"),
             policy_id=policy.id,
@@ -115,7 +113,7 @@ async def authorize_extension(
     policy = await Policy.get(id=extension.policy_id)  # type: ignore[attr-defined]
     sale = await Sale.get(id=extension.sale_id)  # type: ignore[attr-defined]
     now = await policies.policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         moved = await Extension.filter(id=extension.id, status=PENDING).update(
             status=AUTHORISED if approve else REFUSED
         )

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.money import round_cents
 from domain.rules.wt import premium as premium_rules
-from domain.services import outbox, policies, policy_claims, policy_events
+from domain.services import event_sequence, outbox, policies, policy_claims, policy_events
 from domain.services.errors import DomainError, InvalidInput, not_found
 from domain.services.principals import Principal
 from domain.store.ids import new_id
@@ -59,7 +57,7 @@ async def record_omitted_sales(
         raise InvalidInput(problems)
     buyers = sorted({line.buyer_key for line in lines})
     messages: list[OutboxMessage] = []
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         for line in lines:
             if (
                 await OmittedSale.filter(
@@ -124,7 +122,7 @@ async def authorise_sale_outside_cover(
             f"Sale {invoice_number} is covered: nothing to authorise outside the cover.",
             ("input", "invoiceNumber"),
         )
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         await Sale.filter(id=sale.id).update(outside_cover_authorised=True)
         await policy_events.record(
             policy,

@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.money import round_cents
-from domain.services import policies, policy_events
+from domain.services import event_sequence, policies, policy_events
 from domain.services.errors import DomainError
 from domain.services.principals import Principal
 from domain.store.policy_models import Policy
@@ -46,7 +44,7 @@ async def set_policy_contract_options(
     if not changes:
         return policy
     now = await policies.policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         await Policy.filter(id=policy.id).update(**changes)
         await policy.refresh_from_db()
         await policy_events.record(

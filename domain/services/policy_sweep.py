@@ -24,10 +24,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.wt import claims as claim_rules
-from domain.services import cover_events, cover_life, policy_events
+from domain.services import cover_events, cover_life, event_sequence, policy_events
 from domain.store.ids import new_id
 from domain.store.policy_models import Policy, PolicyClaim, PolicyDeadline, Sale
 
@@ -146,7 +144,7 @@ async def _announce(row: PolicyDeadline, policy: Policy, today: date, now: datet
         )
         return
     announced = sorted({*row.announced, *due_now}, reverse=True)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         taken = await PolicyDeadline.filter(
             id=row.id, state="OPEN", next_check_on=row.next_check_on
         ).update(announced=announced, next_check_on=cover_life.next_check(row.due_on, announced))
@@ -178,7 +176,7 @@ def _describe(row: PolicyDeadline) -> dict[str, str]:
 async def _due(row: PolicyDeadline, policy: Policy, now: datetime) -> None:
     from domain.services import policies
 
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         final = "MET" if row.kind in ACTIONS else "MISSED"
         taken = await PolicyDeadline.filter(id=row.id, state="OPEN").update(state=final)
         if taken != 1:

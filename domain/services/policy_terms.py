@@ -15,11 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.money import round_cents
 from domain.rules.wt.terms import PremiumRate
-from domain.services import policies, policy_events
+from domain.services import event_sequence, policies, policy_events
 from domain.services.errors import DomainError, InvalidInput
 from domain.services.principals import Principal
 from domain.store.policy_models import Policy, PremiumInvoice
@@ -160,7 +158,7 @@ async def set_policy_terms(
     check_terms(merged)
     values = row_values(merged)
     now = await policies.policy_now(policy, real_now)
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy.id):
         invoice = await PremiumInvoice.get(policy_id=policy.id, kind="MINIMUM")
         if values["minimum_premium"] != invoice.amount:
             if invoice.paid_amount >= values["minimum_premium"]:

@@ -13,7 +13,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.rules import rule_facts as rules
-from domain.services import policies, policy_events, rule_facts_tu, rule_facts_wt, top_up
+from domain.services import (
+    event_sequence,
+    policies,
+    policy_events,
+    rule_facts_tu,
+    rule_facts_wt,
+    top_up,
+)
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.services.rule_fact_common import FactDraft
@@ -69,7 +76,9 @@ async def record_rule_fact(principal: Principal, draft: FactDraft, real_now: dat
     assert spec is not None
     if draft.document_id is not None and not 0 < len(draft.document_id) <= 40:
         raise DomainError("INVALID_INPUT", "A document id of 1 to 40.", ("input", "documentId"))
-    async with in_transaction():
+    # LIFECYCLE 5a: a WT policy's row first; a top-up policy has no event sequence.
+    transaction = event_sequence.policy_transaction(wt.id) if wt is not None else in_transaction()
+    async with transaction:
         if wt is not None:
             buyer, consequence, data = await rule_facts_wt.apply_wt(wt, spec, draft, now, actor)
         else:

@@ -16,10 +16,8 @@ from datetime import date, datetime
 from decimal import InvalidOperation
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.money import parse_amount
-from domain.services import policy_declarations
+from domain.services import event_sequence, policy_declarations
 from domain.services.errors import DomainError
 from domain.services.policy_declarations import SaleLine
 from domain.services.principals import Principal
@@ -100,7 +98,7 @@ async def import_sales(
     declarations = insured = 0
     # One transaction for the file: a batch refused half-way (WT-N1 checks, a missing
     # exchange rate) leaves nothing of the earlier batches either.
-    async with in_transaction():
+    async with event_sequence.policy_transaction(policy_id):
         for chunk in batches(lines, batch):
             result = await policy_declarations.declare_sales(
                 principal, policy_id, month, chunk, now
