@@ -355,7 +355,12 @@ async def record_premium_payment(
         expected = {"paid_amount": invoice.paid_amount}
         if not await compare_and_set(PremiumInvoice, invoice.id, expected, changes):
             raise DomainError("INVALID_STATE", "The invoice changed meanwhile; retry.")
-        await Policy.filter(id=policy.id).update(premium_paid=policy.premium_paid + amount)
+        # Read again under the policy's lock: a payment on another invoice of the same
+        # policy may have committed since `policy` was read (no lost addition).
+        policy = await Policy.get(id=policy.id)
+        await Policy.filter(id=policy.id).update(
+            premium_paid=round_cents(policy.premium_paid + amount)
+        )
         await invoice.refresh_from_db()
         actor = actor_of(principal)
         await policy_events.record(
