@@ -1,5 +1,9 @@
 """The insurer's feasibility decision on a bound cover (LIFECYCLE 2, rules U-1 to U-4),
-in the order the lifecycle gives: the first rule that applies decides."""
+in the order the lifecycle gives: the first rule that applies decides.
+
+The facts count only covers, incidents and invoices of the cover's own mode (sandbox or
+live). `reason` is what the partner sees and never carries a figure that includes other
+partners' covers; `staff_reason` is the full detail for the insurer's staff."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ REFERRED = "REFERRED"
 @dataclass(frozen=True)
 class FeasibilityFacts:
     insured_amount: Decimal
-    #: Insured amounts of the buyer's other pending, active, defaulted or in-claim covers.
+    #: Insured amounts of the buyer's other pending, active, defaulted or in-claim covers
+    #: of the same mode, across partners.
     other_buyer_exposure: Decimal
     buyer_had_recent_incident: bool
     #: Another, earlier cover that is not declined insures the same invoice.
@@ -27,7 +32,14 @@ class FeasibilityFacts:
 class FeasibilityDecision:
     outcome: str
     rule: str | None
+    #: Shown to the partner (decline reason, cover events).
     reason: str
+    #: Shown to the insurer's staff only. None: the same as `reason`.
+    staff_reason: str | None = None
+
+    @property
+    def reason_for_staff(self) -> str:
+        return self.staff_reason if self.staff_reason is not None else self.reason
 
 
 def decide_feasibility(facts: FeasibilityFacts, spec: ProductSpec) -> FeasibilityDecision:
@@ -36,7 +48,8 @@ def decide_feasibility(facts: FeasibilityFacts, spec: ProductSpec) -> Feasibilit
         return FeasibilityDecision(
             DECLINED,
             "U-1",
-            f"The buyer's exposure would be {exposure}, above its capacity of "
+            "The buyer's capacity for this cover is exceeded.",
+            staff_reason=f"The buyer's exposure would be {exposure}, above its capacity of "
             f"{spec.buyer_capacity}.",
         )
     if facts.buyer_had_recent_incident:

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from tortoise.expressions import Subquery
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
@@ -29,7 +30,7 @@ from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.cover_models import Cover, CoverEvent
 from domain.store.locks import lock_for_transaction
-from domain.store.models import OutboxMessage
+from domain.store.models import OutboxMessage, Partner
 
 ACTIVE = "ACTIVE"
 COVER_DECLINED = "DECLINED"
@@ -41,9 +42,24 @@ RELEASE_HOLD = "payment_hold.release"
 REFERRED_WEBHOOK = "cover.referred"
 
 
-async def _buyer_exposure_excluding(cover: Cover) -> Decimal:
+async def _sandbox_mode(cover: Cover) -> bool:
+    """The cover's mode, its partner's (LIFECYCLE 2: sandbox and live are separate worlds,
+    every U-x fact counts only covers of the same mode)."""
+    rows = await Partner.filter(id=cover.partner_id).values_list(  # type: ignore[attr-defined]
+        "sandbox", flat=True
+    )
+    return bool(rows[0]) if rows else True
+
+
+async def _buyer_exposure_excluding(cover: Cover, sandbox: bool) -> Decimal:
+    """U-1: the buyer's exposure across partners, of the cover's mode only."""
     rows = (
-        await Cover.filter(buyer_key=cover.buyer_key, status__in=EXPOSED_STATUSES)
+        await Cover.filter(
+            buyer_key=cover.buyer_key,
+            status__in=EXPOSED_STATUSES,
+            # A subquery, not a join: a join on partner makes Tortoise group the sum by it.
+            partner_id__in=Subquery(Partner.filter(sandbox=sandbox).values("id")),
+        )
         .exclude(id=cover.id)
         .annotate(total=Sum("insured_amount"))
         .values_list("total", flat=True)
@@ -52,17 +68,20 @@ async def _buyer_exposure_excluding(cover: Cover) -> Decimal:
     return Decimal(str(total)) if total is not None else Decimal("0")
 
 
-async def _recent_incident(cover: Cover, now: datetime) -> bool:
-    """U-2. Incidents arrive with the cover-life issue: until then a buyer has none
-    recorded; the cut-off date is computed here so the rule is wired end to end."""
+async def _recent_incident(cover: Cover, now: datetime, sandbox: bool) -> bool:
+    """U-2: an incident declared on any cover of the buyer, of the cover's mode only."""
     since = now - relativedelta(months=PRODUCTS[cover.product].incident_lookback_months)
     return await CoverEvent.filter(
-        cover__buyer_key=cover.buyer_key, type="incident.declared", occurred_at__gte=since
+        cover__buyer_key=cover.buyer_key,
+        cover__partner__sandbox=sandbox,
+        type="incident.declared",
+        occurred_at__gte=since,
     ).exists()
 
 
-async def _duplicate_invoice(cover: Cover) -> bool:
-    """U-3: an earlier, not declined cover on the same seller, buyer and invoice number."""
+async def _duplicate_invoice(cover: Cover, sandbox: bool) -> bool:
+    """U-3: an earlier, not declined cover on the same seller, buyer and invoice number,
+    of the cover's mode only."""
     if not cover.invoice_number:
         return False
     return await (
@@ -71,6 +90,7 @@ async def _duplicate_invoice(cover: Cover) -> bool:
             buyer_key=cover.buyer_key,
             invoice_number=cover.invoice_number,
             id__lt=cover.id,
+            partner__sandbox=sandbox,
         )
         .exclude(status=COVER_DECLINED)
         .exists()
@@ -88,16 +108,17 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
         # Read inside the write transaction, under the buyer's lock: two covers of one
         # buyer confirmed at once cannot both miss the other's exposure (U-1).
         await lock_for_transaction(f"buyer:{cover.buyer_key}")
+        sandbox = await _sandbox_mode(cover)
         facts = FeasibilityFacts(
             insured_amount=cover.insured_amount,
-            other_buyer_exposure=await _buyer_exposure_excluding(cover),
-            buyer_had_recent_incident=await _recent_incident(cover, now),
-            duplicate_invoice=await _duplicate_invoice(cover),
+            other_buyer_exposure=await _buyer_exposure_excluding(cover, sandbox),
+            buyer_had_recent_incident=await _recent_incident(cover, now, sandbox),
+            duplicate_invoice=await _duplicate_invoice(cover, sandbox),
         )
         decision = decide_feasibility(facts, PRODUCTS[cover.product])
         moved = await Cover.filter(
             id=cover.id, status=PENDING_CONFIRMATION, feasibility="PENDING"
-        ).update(feasibility=decision.outcome, feasibility_reason=decision.reason)
+        ).update(feasibility=decision.outcome, feasibility_reason=decision.reason_for_staff)
         if moved != 1:
             return None
         await faults.checkpoint("feasibility.in_transaction")

@@ -19,7 +19,21 @@ def test_u1_exposure_exactly_at_capacity_is_confirmed():
 def test_u1_exposure_one_cent_over_capacity_is_declined():
     decision = decide_feasibility(facts("1000.00", "149000.01"), TR)
     assert (decision.outcome, decision.rule) == ("DECLINED", "U-1")
-    assert "150000.01" in decision.reason
+    assert "150000.01" in decision.reason_for_staff
+
+
+def test_u1_decline_reason_discloses_no_exposure_figure():
+    """LIFECYCLE 2: the partner's reason carries no figure that includes other partners'
+    covers; the staff reason keeps the exposure and the capacity."""
+    decision = decide_feasibility(facts("1000.00", "149000.01"), TR)
+    assert decision.reason == "The buyer's capacity for this cover is exceeded."
+    assert not any(ch.isdigit() for ch in decision.reason)
+    assert "150000.01" in decision.reason_for_staff and "150000.00" in decision.reason_for_staff
+
+
+def test_u2_to_u4_reasons_are_the_same_for_staff():
+    decision = decide_feasibility(facts(duplicate=True), FI)
+    assert decision.reason_for_staff == decision.reason
 
 
 def test_u2_recent_incident_declines():
