@@ -210,11 +210,16 @@ async def test_a_fragment_bomb_without_aliases_runs_each_field_once(api, key, ca
 
 async def test_repeating_one_field_is_refused_without_a_second_of_validation(api, key, calls):
     """graphql-core compares every pair of same-named fields: at its default budget this
-    2,000-token query took a second of the event loop (schema/operation_guard.py)."""
+    2,000-token query took a second of the event loop (schema/operation_guard.py). The
+    work is bounded by the budget in force, a tenth of graphql-core's default, not by a
+    timed assertion (a CPU clock in a test is noise: bench/ measures time)."""
+    from graphql.validation.rules import overlapping_fields_can_be_merged as overlap
+
+    from schema.operation_guard import OVERLAP_BUDGET
+
+    assert overlap.MAX_COMPLEXITY_BUDGET == OVERLAP_BUDGET <= 50_000  # default 500,000
     query = "{ " + "products { code } " * 490 + "}"
-    started = time.process_time()
     body = (await post_json(api, key, {"query": query})).json()
-    assert time.process_time() - started < 0.5
     assert body["data"] is None
     assert body["errors"][0]["message"] == "Validation aborted."
     assert calls.seen == []
