@@ -128,23 +128,7 @@ async def declare_incident(
                 "INVALID_STATE", f"Cover {cover.id} changed meanwhile.", ("input", "coverId")
             )
         await cover.refresh_from_db()
-        incident = await Incident.create(
-            id=new_id("inc"),
-            cover_id=cover.id,
-            kind=kind,
-            unpaid_amount=unpaid.amount,
-            currency=unpaid.currency,
-            occurred_on=occurred_on,
-            declared_on=today,
-            created_at=now,
-        )
-        await cover_events.record(
-            cover,
-            "incident.declared",
-            actor=actor,
-            now=now,
-            data={"incidentId": incident.id, "kind": kind, "unpaid": str(unpaid.amount)},
-        )
+        incident = await insolvency.record_incident(cover, kind, unpaid, occurred_on, now, actor)
         messages: list[OutboxMessage] = []
         if fi:
             await Cover.filter(id=cover.id, status="DEFAULTED").update(status="IN_CLAIM")

@@ -21,6 +21,31 @@ INSOLVENCY = "INSOLVENCY"
 STAGES = ("DEFAULTED", "IN_CLAIM")
 
 
+async def record_incident(
+    cover: Cover, kind: str, unpaid: Money, occurred_on: date, now: datetime, actor: str
+) -> Incident:
+    """The incident row and its `incident.declared` event (C-6), declared on the cover's
+    day. Call inside the transaction that made the cover's change."""
+    incident = await Incident.create(
+        id=new_id("inc"),
+        cover_id=cover.id,
+        kind=kind,
+        unpaid_amount=unpaid.amount,
+        currency=unpaid.currency,
+        occurred_on=occurred_on,
+        declared_on=now.date(),
+        created_at=now,
+    )
+    await cover_events.record(
+        cover,
+        "incident.declared",
+        actor=actor,
+        now=now,
+        data={"incidentId": incident.id, "kind": kind, "unpaid": str(unpaid.amount)},
+    )
+    return incident
+
+
 def applies(cover: Cover, kind: str) -> bool:
     return cover.product == "TRANSPORT_INVOICE" and kind == INSOLVENCY and cover.status in STAGES
 
@@ -43,23 +68,7 @@ async def declare_during_stage(
             raise DomainError(
                 "INVALID_STATE", f"Cover {cover.id} changed meanwhile.", ("input", "coverId")
             )
-        incident = await Incident.create(
-            id=new_id("inc"),
-            cover_id=cover.id,
-            kind=INSOLVENCY,
-            unpaid_amount=unpaid.amount,
-            currency=unpaid.currency,
-            occurred_on=occurred_on,
-            declared_on=now.date(),
-            created_at=now,
-        )
-        await cover_events.record(
-            cover,
-            "incident.declared",
-            actor=actor,
-            now=now,
-            data={"incidentId": incident.id, "kind": INSOLVENCY, "unpaid": str(unpaid.amount)},
-        )
+        incident = await record_incident(cover, INSOLVENCY, unpaid, occurred_on, now, actor)
         await cover_life.sync_deadlines(cover)
     await cover.refresh_from_db()
     return incident, cover
