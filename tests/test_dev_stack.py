@@ -1,6 +1,8 @@
 """`make run` for real: `tradecover dev` starts migrations, an embedded Redis, the API
 (uvicorn), a dramatiq worker and the scheduler as separate processes; keys minted by the
-CLI work over real HTTP against it; one Ctrl-C stops everything and leaves no process.
+CLI work over real HTTP against it; a SIGKILLed worker or scheduler is restarted (a new
+pid, logged) while the API keeps answering (tradecover/supervisor.py); one Ctrl-C stops
+everything and leaves no process, restarted ones included.
 
 Ctrl-C is simulated the way a terminal sends it: SIGINT to the dev process's whole
 foreground process group (the dev process and the Redis server it started; the API, the
@@ -23,7 +25,15 @@ import httpx
 import pytest
 
 from tests.builders import QUOTE_MUTATION, fi_input
-from tests.support.processes import Proc, descendants, kill_group, kill_procs, wait_gone
+from tests.support.processes import (
+    Proc,
+    children,
+    descendants,
+    is_running,
+    kill_group,
+    kill_procs,
+    wait_gone,
+)
 from tradecover.redis_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -50,6 +60,8 @@ def _dev_env(tmp_path: Path, port: int) -> dict[str, str]:
         TRADECOVER_PORT=str(port),
         TRADECOVER_DATA_DIR=str(tmp_path / "var"),
         TRADECOVER_ENV="dev",
+        # A heartbeat a second: a restarted worker or scheduler shows up in /healthz soon.
+        TRADECOVER_HEARTBEAT_INTERVAL_SECONDS="1",
     )
     return env
 
@@ -156,8 +168,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         tree = descendants(dev.pid)
         yield DevStack(dev, base, env, tmp_path, log, tree, health, time.monotonic() - started)
     finally:
-        if not tree and dev.poll() is None:
-            tree = descendants(dev.pid)
+        if dev.poll() is None:  # restarted children have pids the first tree lacks
+            tree = [*tree, *descendants(dev.pid)]
         kill_group(dev)
         kill_procs(tree)
 
@@ -204,12 +216,75 @@ def test_dev_serves_the_graphiql_page(dev_stack: DevStack) -> None:
     assert "graphiql" in page.text.lower()
 
 
+def _child(dev_stack: DevStack, part: str) -> Proc:
+    """The dev process's direct child whose command line contains `part`."""
+    found = [p for p in children(dev_stack.process.pid) if part in p.command]
+    assert len(found) == 1, f"{part!r}: {found} among {children(dev_stack.process.pid)}"
+    return found[0]
+
+
+def _wait_for_replacement(dev_stack: DevStack, part: str, old: Proc) -> Proc:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert dev_stack.process.poll() is None, (
+            f"tradecover dev exited {dev_stack.process.returncode}:\n{_tail(dev_stack.log)}"
+        )
+        found = [
+            p for p in children(dev_stack.process.pid) if part in p.command and p.pid != old.pid
+        ]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    pytest.fail(f"{part!r} was not restarted within {START_TIMEOUT} s:\n{_tail(dev_stack.log)}")
+
+
+def _wait_for_heartbeat_after(dev_stack: DevStack, since: float) -> dict[str, Any]:
+    """Until /healthz shows a worker heartbeat recorded after `since` (monotonic): the
+    scheduler asked for it, the relay pushed it to Redis and a worker ran it."""
+    deadline = time.monotonic() + START_TIMEOUT
+    body: dict[str, Any] = {}
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            response = client.get(f"{dev_stack.base}/healthz")
+            # The API answers throughout (503 with "redis": "error" while Redis is away).
+            assert response.status_code in (200, 503), response.text
+            body = response.json()
+            seen = body.get("worker_last_seen_seconds_ago")
+            if response.status_code == 200 and seen is not None and seen < time.monotonic() - since:
+                return body
+            time.sleep(0.2)
+    pytest.fail(f"no heartbeat after the restart ({body}):\n{_tail(dev_stack.log)}")
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [("worker", "dramatiq"), ("scheduler", "cli scheduler"), ("redis", "redis-server")],
+)
+def test_a_sigkilled_worker_scheduler_or_redis_is_restarted_with_a_new_pid_and_logged(
+    dev_stack: DevStack, name: str, part: str
+) -> None:
+    old = _child(dev_stack, part)
+    old_tree = [old, *descendants(old.pid)]  # the dramatiq supervisor forks its worker
+    killed = time.monotonic()
+    os.kill(old.pid, signal.SIGKILL)
+    new = _wait_for_replacement(dev_stack, part, old)
+    log = dev_stack.log.read_text(errors="replace")
+    assert f"{name} (pid {old.pid}) exited with -9; restarting it in 0.5 s" in log, log
+    assert f"restarted {name} (pid {new.pid}, crash 1 in a row)" in log, log
+    # Nothing of the killed process is left taking jobs beside its replacement.
+    assert wait_gone(old_tree, timeout=10) == [], f"left behind: {old_tree}"
+    body = _wait_for_heartbeat_after(dev_stack, killed)
+    assert is_running(new) and body["database"] == "ok" and body["redis"] == "ok", body
+    print(f"{name} restarted as pid {new.pid}, heartbeat {time.monotonic() - killed:.1f} s later")
+
+
 def test_one_ctrl_c_stops_the_dev_stack_with_exit_0_and_leaves_no_process(
     dev_stack: DevStack,
 ) -> None:
     """Runs last in this module: it stops the module's dev stack."""
     dev = dev_stack.process
     assert dev.poll() is None, f"tradecover dev already exited:\n{_tail(dev_stack.log)}"
+    tree = [*dev_stack.tree, *descendants(dev.pid)]  # restarted processes included
     stopping = time.monotonic()
     os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C: SIGINT to the foreground process group
     try:
@@ -218,7 +293,7 @@ def test_one_ctrl_c_stops_the_dev_stack_with_exit_0_and_leaves_no_process(
         pytest.fail(f"tradecover dev still running {STOP_TIMEOUT} s after SIGINT")
     stop_seconds = time.monotonic() - stopping
     assert returncode == 0, f"tradecover dev exited {returncode}:\n{_tail(dev_stack.log)}"
-    leftovers = wait_gone(dev_stack.tree, timeout=5)
+    leftovers = wait_gone(tree, timeout=5)
     assert leftovers == [], f"processes left behind: {leftovers}"
     assert "tradecover stopped" in dev_stack.log.read_text(errors="replace")
     print(f"dev stack stopped {stop_seconds:.1f} s after SIGINT")

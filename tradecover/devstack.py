@@ -1,4 +1,5 @@
-"""`tradecover dev`: the whole stack in the foreground, one Ctrl-C stops everything."""
+"""`tradecover dev`: the whole stack in the foreground. A process that crashes is restarted
+(tradecover/supervisor.py); one Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 
 from tradecover.redis_server import RedisServer
 from tradecover.settings import Settings
+from tradecover.supervisor import Supervised, kill_group
 
 SANDBOX_KEY_FILE = "sandbox_partner_key.txt"
 STAFF_KEY_FILE = "staff_key.txt"
@@ -62,7 +64,10 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     return False
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+def _stop(children: list[Supervised]) -> None:
+    """SIGTERM to each running child, then up to 15 s for all of them to finish; what is
+    left of their process groups is killed."""
+    processes = [c.process for c in children if c.process is not None]
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -73,6 +78,19 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        kill_group(process)
+
+
+def _redis_child(redis_server: RedisServer) -> Supervised:
+    """The embedded Redis, restarted on the same port and AOF directory (queued jobs
+    survive its crash as they survive a restart)."""
+
+    def start() -> subprocess.Popen[bytes]:
+        process = redis_server.start().process
+        assert process is not None
+        return process
+
+    return Supervised("redis", start)
 
 
 def run_dev_stack(settings: Settings) -> int:
@@ -84,9 +102,12 @@ def run_dev_stack(settings: Settings) -> int:
     partner_key, staff_key = asyncio.run(_first_run_keys(settings))
 
     redis_server: RedisServer | None = None
+    redis: list[Supervised] = []
     redis_url = settings.redis_url
     if not redis_url:
-        redis_server = RedisServer(settings.data_dir / "redis").start()
+        redis_server = RedisServer(settings.data_dir / "redis")
+        redis = [_redis_child(redis_server)]
+        redis[0].launch(time.monotonic())
         redis_url = redis_server.url
 
     env = {
@@ -98,7 +119,15 @@ def run_dev_stack(settings: Settings) -> int:
         "dramatiq_worker_timeout": "100",
     }
     cli = [sys.executable, "-m", "tradecover.cli"]
-    processes: list[subprocess.Popen[bytes]] = []
+
+    def command(name: str) -> Supervised:
+        # New sessions: our own SIGTERM stops them, in order, not the terminal's Ctrl-C;
+        # and each one's process group is what is killed after it crashes.
+        return Supervised(
+            name, lambda: subprocess.Popen([*cli, name], env=env, start_new_session=True)
+        )
+
+    children = [command("serve"), command("worker"), command("scheduler")]
     stopping = False
 
     def on_signal(signum: int, frame: object) -> None:
@@ -108,11 +137,12 @@ def run_dev_stack(settings: Settings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        # New sessions: our own SIGTERM stops them, in order, not the terminal's Ctrl-C.
-        for command in ("serve", "worker", "scheduler"):
-            processes.append(subprocess.Popen([*cli, command], env=env, start_new_session=True))
+        for child in children:
+            child.launch(time.monotonic())
+        api = children[0].process
+        assert api is not None
         base = f"http://{settings.host}:{settings.port}"
-        if not _wait_healthy(f"{base}/healthz", processes[0]):
+        if not _wait_healthy(f"{base}/healthz", api):
             print("tradecover: the API did not become healthy", file=sys.stderr, flush=True)
             return 1
         print(
@@ -126,19 +156,18 @@ def run_dev_stack(settings: Settings) -> int:
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
+        # A crashed process is restarted after a backoff (tradecover/supervisor.py);
+        # only Ctrl-C (or SIGTERM) stops the stack.
         while not stopping:
-            for process in processes:
-                if process.poll() is not None:
-                    print(
-                        f"tradecover: {process.args} exited with {process.returncode}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    return 1
-            time.sleep(0.3)
+            for child in [*redis, *children]:
+                child.check(time.monotonic())
+            time.sleep(0.2)
         return 0
     finally:
-        _stop(processes)
+        _stop(children)
         if redis_server is not None:
             redis_server.stop()
+            for child in redis:
+                if child.process is not None:
+                    kill_group(child.process)
         print("tradecover stopped", flush=True)

@@ -64,6 +64,17 @@ def descendants(pid: int) -> list[Proc]:
     return found
 
 
+def children(pid: int) -> list[Proc]:
+    """The live direct children of pid."""
+    found = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None and stat[0] == pid and stat[2] != "Z":
+                found.append(Proc(int(entry.name), stat[1], _command(int(entry.name))))
+    return found
+
+
 def is_running(proc: Proc) -> bool:
     """True while the same process (not a recycled pid) exists and is not a zombie."""
     stat = _stat(proc.pid)
