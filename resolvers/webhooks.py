@@ -56,12 +56,11 @@ def _sequence(payload: object) -> int | None:
 
 
 def _allow_private(info: Info) -> bool:
-    """Private and loopback URLs: every key in dev; sandbox keys outside production (a
-    partner's local receiver while integrating); never in production, where a sandbox key
-    could otherwise probe the insurer's network (SSRF)."""
-    if info.context.dev:
-        return True
-    return info.context.principal.sandbox and get_settings().env != "production"
+    """Private and loopback URLs: sandbox keys outside production, live keys never, dev
+    included (webhook_endpoints.private_hosts_allowed)."""
+    return endpoint_service.private_hosts_allowed(
+        sandbox=info.context.principal.sandbox, production=get_settings().env == "production"
+    )
 
 
 async def register_webhook_endpoint(

@@ -1,6 +1,7 @@
 """Webhook endpoints (LIFECYCLE 6): registration with a whsec_ secret shown once,
 rotation with an overlap during which both secrets sign, deletion, listings, and the
-guard that keeps live partners from pointing webhooks at private addresses."""
+guard that keeps live partners from pointing webhooks at private addresses, in every
+environment."""
 
 from __future__ import annotations
 
@@ -77,6 +78,15 @@ def _partner_id(principal: Principal) -> str:
     if principal.partner_id is None:
         raise DomainError("FORBIDDEN", "Webhook endpoints belong to partner keys.")
     return principal.partner_id
+
+
+def private_hosts_allowed(*, sandbox: bool, production: bool) -> bool:
+    """Whether a partner's webhooks may use http and loopback, private or link-local hosts,
+    at registration and at send time: sandbox keys outside production (a partner's local
+    receiver while integrating). Live keys never, whatever the environment: the README
+    promises https on public addresses, and a dev or test box is on someone's network too
+    (SSRF). In production not even sandbox keys: they would reach the insurer's network."""
+    return sandbox and not production
 
 
 def _url_problem(url: str, allow_private: bool) -> str | None:
@@ -163,8 +173,8 @@ async def register_endpoint(
     *,
     allow_private: bool,
 ) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its secret, shown this once (LIFECYCLE 6). Live keys need an
-    https URL on a public host; sandbox keys and dev may use http and private hosts."""
+    """A new endpoint and its secret, shown this once (LIFECYCLE 6). Without
+    `allow_private` (see `private_hosts_allowed`) the URL must be https on a public host."""
     partner_id = _partner_id(principal)
     url = url.strip()
     cleaned, events_problem = _events_problem(events)

@@ -296,9 +296,11 @@ async def deliver(
     sandbox_private: bool = True,
 ) -> str:
     """The `webhook.deliver` job: one attempt if the delivery is PENDING and due, else
-    nothing. Returns the delivery's status. `allow_private` (dev) lets every partner's
-    deliveries reach non-public hosts; `sandbox_private` lets sandbox partners' reach them
-    (off in production: a sandbox key must not probe the insurer's own network)."""
+    nothing. Returns the delivery's status. `sandbox_private` lets sandbox partners'
+    deliveries reach non-public hosts (off in production: a sandbox key must not probe the
+    insurer's own network). `allow_private` lets every partner's reach them: for
+    in-process tests only; the `webhook.deliver` actor never passes it, so a live
+    endpoint is checked at each send in every environment."""
     delivery = await WebhookDelivery.get_or_none(id=delivery_id)
     if delivery is None:
         return "MISSING"

@@ -301,13 +301,18 @@ async def test_register_resolver_refusals_are_user_errors(db):
     assert [(e.code, e.field) for e in payload.user_errors] == [("INVALID_INPUT", ["input", "url"])]
 
 
-async def test_dev_settings_allow_private_urls_for_live_keys(db):
+async def test_dev_settings_do_not_allow_private_urls_for_live_keys(db, monkeypatch):
+    """Live endpoints are https on public addresses in every environment, dev included."""
+    from tradecover.settings import Settings
+
+    monkeypatch.setattr(webhook_resolvers, "get_settings", lambda: Settings(env="dev"))
     live = await partner(sandbox=False)
     payload = await webhook_resolvers.register_webhook_endpoint(
         info_for(live, dev=True),
-        RegisterWebhookEndpointInput(url="http://localhost:9000/x", events=["*"]),
+        RegisterWebhookEndpointInput(url="https://localhost:9000/x", events=["*"]),
     )
-    assert payload.user_errors == [] and payload.endpoint is not None
+    assert payload.endpoint is None
+    assert [e.code for e in payload.user_errors] == ["WEBHOOK_URL_NOT_ALLOWED"]
 
 
 async def test_rotate_and_delete_resolvers_map_the_endpoint(db):

@@ -5,7 +5,8 @@ forms resolvers accept for 127.0.0.1 (`2130706433`, `0177.0.0.1`, `0x7f.0.0.1`, 
 redirects (never followed, even by a client that follows them by default), and DNS
 rebinding: the request goes to the address that was checked, not to a second lookup.
 
-Live partners only: sandbox keys and dev settings may use private hosts by design.
+Live partners, in every environment (dev and test included: `private_hosts_allowed`);
+sandbox keys may use private hosts outside production by design.
 No test here needs the internet: public hosts are literal addresses behind a
 MockTransport, and name resolution is replaced where a name is needed.
 """
@@ -17,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -380,13 +382,126 @@ async def test_in_production_a_sandbox_endpoint_on_an_internal_host_is_never_cal
     assert row.attempts == 1 and row.last_response_code is None
 
 
-@pytest.mark.parametrize(("env", "allowed"), [("test", True), ("production", False)])
+@pytest.mark.parametrize(("env", "allowed"), [("dev", True), ("test", True), ("production", False)])
 def test_sandbox_keys_register_private_urls_only_outside_production(env, allowed, monkeypatch):
-    from types import SimpleNamespace
-
     from resolvers import webhooks as webhook_resolvers
     from tradecover.settings import Settings
 
     monkeypatch.setattr(webhook_resolvers, "get_settings", lambda: Settings(env=env))
-    info = SimpleNamespace(context=SimpleNamespace(dev=False, principal=Principal(sandbox=True)))
+    info = SimpleNamespace(
+        context=SimpleNamespace(dev=env == "dev", principal=Principal(sandbox=True))
+    )
     assert webhook_resolvers._allow_private(info) is allowed  # type: ignore[arg-type]
+
+
+# --- live keys in every environment -----------------------------------------------------------
+
+#: What a live key registered in dev before the guard held in every environment.
+REPORTED_HOSTS = ["127.0.0.1", "[::1]", "10.0.0.1", "169.254.169.254"]
+
+
+@pytest.mark.parametrize(("env", "dev"), [("dev", True), ("test", False)])
+def test_live_keys_get_no_private_hosts_in_dev_or_test(env, dev, monkeypatch):
+    """The README's promise (live endpoints are https on public addresses) holds outside
+    production too: dev settings no longer open private hosts to live keys."""
+    from resolvers import webhooks as webhook_resolvers
+    from tradecover.settings import Settings
+
+    monkeypatch.setattr(webhook_resolvers, "get_settings", lambda: Settings(env=env))
+    info = SimpleNamespace(context=SimpleNamespace(dev=dev, principal=Principal(sandbox=False)))
+    assert webhook_resolvers._allow_private(info) is False  # type: ignore[arg-type]
+
+
+def _info(principal: Principal, env: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from resolvers import webhooks as webhook_resolvers
+    from resolvers.context import RequestContext
+    from tradecover.settings import Settings
+
+    monkeypatch.setattr(webhook_resolvers, "get_settings", lambda: Settings(env=env))
+    return SimpleNamespace(context=RequestContext(principal=principal, now=NOW, dev=env == "dev"))
+
+
+@pytest.mark.parametrize("env", ["dev", "test"])
+@pytest.mark.parametrize("host", NON_PUBLIC_HOSTS)
+async def test_live_keys_cannot_register_a_non_public_host_in_dev_or_test(
+    db, env, host, monkeypatch
+):
+    from resolvers import webhooks as webhook_resolvers
+    from schema.inputs import RegisterWebhookEndpointInput
+
+    live = await partner()
+    payload = await webhook_resolvers.register_webhook_endpoint(
+        _info(live, env, monkeypatch),
+        RegisterWebhookEndpointInput(url=f"https://{host}/hooks", events=["*"]),
+    )
+    assert payload.endpoint is None and payload.secret is None
+    assert [(e.code, e.field) for e in payload.user_errors] == [
+        ("WEBHOOK_URL_NOT_ALLOWED", ["input", "url"])
+    ]
+    assert await WebhookEndpoint.all().count() == 0
+
+
+@pytest.mark.parametrize("env", ["dev", "test"])
+async def test_live_keys_need_https_in_dev_and_test(db, env, monkeypatch):
+    from resolvers import webhooks as webhook_resolvers
+    from schema.inputs import RegisterWebhookEndpointInput
+
+    payload = await webhook_resolvers.register_webhook_endpoint(
+        _info(await partner(), env, monkeypatch),
+        RegisterWebhookEndpointInput(url=f"http://{PUBLIC}/hooks", events=["*"]),
+    )
+    assert [(e.code, e.field) for e in payload.user_errors] == [("INVALID_INPUT", ["input", "url"])]
+
+
+@pytest.mark.parametrize("host", REPORTED_HOSTS)
+async def test_sandbox_keys_may_register_private_hosts_in_dev(db, host, monkeypatch):
+    from resolvers import webhooks as webhook_resolvers
+    from schema.inputs import RegisterWebhookEndpointInput
+
+    payload = await webhook_resolvers.register_webhook_endpoint(
+        _info(await partner(sandbox=True), "dev", monkeypatch),
+        RegisterWebhookEndpointInput(url=f"http://{host}:9/hooks", events=["*"]),
+    )
+    assert payload.user_errors == [] and payload.endpoint is not None
+
+
+@pytest.fixture
+def dev_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """`webhook.deliver`'s body as a dev worker runs it."""
+    from tradecover.settings import Settings
+
+    monkeypatch.setattr(webhook_actors, "get_settings", lambda: Settings(env="dev"))
+    monkeypatch.setattr(webhook_actors, "_http", None)
+    yield
+
+
+async def test_a_dev_worker_never_sends_a_live_partners_delivery_to_a_private_host(
+    db, internal, dev_worker
+):
+    """A live endpoint stored on 127.0.0.1 (e.g. registered before the guard held in dev)
+    is checked again at send time: the dev worker makes no request."""
+    live = await partner()
+    endpoint = await endpoint_row(live, f"https://127.0.0.1:{internal.port}/hooks")
+    delivery = await one_delivery(live, endpoint)
+    try:
+        await webhook_actors.deliver_now(delivery.id)
+    finally:
+        await webhook_actors.http_client().aclose()
+    assert internal.hits == []
+    row = await WebhookDelivery.get(id=delivery.id)
+    assert (row.status, row.attempts, row.last_response_code) == ("PENDING", 1, None)
+    assert "non-public address" in (row.last_error or "")
+
+
+async def test_a_dev_worker_delivers_a_sandbox_partners_webhook_to_its_local_receiver(
+    db, internal, dev_worker
+):
+    sandbox = await partner(sandbox=True)
+    endpoint = await endpoint_row(sandbox, f"http://127.0.0.1:{internal.port}/hooks")
+    delivery = await one_delivery(sandbox, endpoint)
+    try:
+        await webhook_actors.deliver_now(delivery.id)
+    finally:
+        await webhook_actors.http_client().aclose()
+    assert internal.hits == [f"127.0.0.1:{internal.port}"]
+    assert (await WebhookDelivery.get(id=delivery.id)).status == "SUCCEEDED"
