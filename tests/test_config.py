@@ -25,6 +25,7 @@ SAFE = {
     "stripe_api_key": "sk_live_abc123",
     "database_url": "postgres://tc:s3cr3t-pw@db.internal:5432/tradecover",
     "redis_url": "redis://:r3dis-pw@redis.internal:6379/0",
+    "metrics_token": "m3trics-t0ken",
 }
 
 
@@ -66,12 +67,38 @@ def test_the_api_app_refuses_to_build_with_production_dev_defaults() -> None:
         create_app(Settings(env="production"), manage_database=False)
 
 
+def test_production_refuses_to_start_the_api_with_metrics_open_to_anyone() -> None:
+    """GET /metrics shows business figures: production wants a token for it (or says, with
+    TRADECOVER_METRICS_PUBLIC, that the network keeps it private)."""
+    from tradecover.app import create_app
+
+    without = {**SAFE, "metrics_token": None}
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_app(Settings(**without), manage_database=False)
+    assert "TRADECOVER_METRICS_TOKEN is unset" in str(refused.value)
+    assert "TRADECOVER_METRICS_PUBLIC=true" in str(refused.value)
+    with pytest.raises(UnsafeConfiguration):
+        ensure_startable(Settings(**without), serves_metrics=True)
+    ensure_startable(Settings(**without, metrics_public=True), serves_metrics=True)
+    ensure_startable(Settings(**SAFE), serves_metrics=True)
+
+
+def test_workers_and_the_scheduler_start_without_the_metrics_token() -> None:
+    ensure_startable(Settings(**{**SAFE, "metrics_token": None}))  # serves no /metrics
+
+
+def test_an_open_metrics_endpoint_is_a_dev_default_outside_production_or_when_allowed() -> None:
+    ensure_startable(Settings(env="test"), serves_metrics=True)
+    ensure_startable(Settings(env="dev"), serves_metrics=True)
+    ensure_startable(Settings(env="production", allow_dev_defaults=True), serves_metrics=True)
+
+
 def test_effective_settings_redact_keys_and_url_passwords() -> None:
     shown = effective(Settings(**SAFE))
     text = json.dumps(shown, default=str)
-    for secret in ("sk_live_abc123", "s3cr3t-pw", "r3dis-pw"):
+    for secret in ("sk_live_abc123", "s3cr3t-pw", "r3dis-pw", "m3trics-t0ken"):
         assert secret not in text
-    assert shown["stripe_api_key"] == REDACTED
+    assert shown["stripe_api_key"] == REDACTED and shown["metrics_token"] == REDACTED
     assert shown["database_url"] == f"postgres://tc:{REDACTED}@db.internal:5432/tradecover"
     assert shown["redis_url (resolved)"] == f"redis://:{REDACTED}@redis.internal:6379/0"
     assert shown["env"] == "production" and shown["port"] == 8000
@@ -100,4 +127,6 @@ def test_config_show_prints_redacted_settings_and_exits_0_when_startable() -> No
 def test_config_show_lists_the_refusals_and_exits_1() -> None:
     shown = _config_show({"TRADECOVER_ENV": "production"})
     assert shown.returncode == 1
-    assert len(json.loads(shown.stdout)["problems"]) == 3
+    problems = json.loads(shown.stdout)["problems"]
+    assert len(problems) == 4, problems  # 3 dev defaults, and the API's open /metrics
+    assert problems[-1].startswith("(api) TRADECOVER_METRICS_TOKEN is unset")

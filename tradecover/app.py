@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """`manage_database=False` leaves Tortoise to the caller (tests set it up in fixtures,
     since httpx's ASGITransport does not run the lifespan)."""
     settings = settings or get_settings()
-    configure_process(settings)
+    configure_process(settings, serves_metrics=True)
 
     def view(schema: strawberry.Schema) -> TradecoverGraphQL:
         return TradecoverGraphQL(
@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", health_endpoint(settings.resolved_redis_url), methods=["GET"]),
             Route("/readyz", readiness_endpoint(settings.resolved_redis_url), methods=["GET"]),
-            Route("/metrics", metrics_endpoint(settings.resolved_redis_url), methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics_endpoint(settings.resolved_redis_url, settings.metrics_token),
+                methods=["GET"],
+            ),
             console_mount(settings),
         ],
         middleware=[Middleware(BodyLimitMiddleware)],

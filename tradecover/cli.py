@@ -313,12 +313,19 @@ def config_show(
     from rich.console import Console
     from rich.table import Table
 
-    from tradecover.config_checks import dev_default_problems, effective, fatal_problems
+    from tradecover.config_checks import (
+        dev_default_problems,
+        effective,
+        fatal_problems,
+        metrics_problems,
+    )
 
     settings = get_settings()
     shown = effective(settings)
     problems = fatal_problems(settings) + (
-        [] if settings.allow_dev_defaults else dev_default_problems(settings)
+        []
+        if settings.allow_dev_defaults
+        else dev_default_problems(settings) + [f"(api) {p}" for p in metrics_problems(settings)]
     )
     if as_json:
         typer.echo(json.dumps({"settings": shown, "problems": problems}, default=str, indent=2))

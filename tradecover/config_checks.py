@@ -2,8 +2,10 @@
 
 Production (`TRADECOVER_ENV=production`) refuses the defaults that only make sense on a
 developer's machine: the sandbox card gateway for live keys, no explicit database, no
-explicit Redis. `TRADECOVER_ALLOW_DEV_DEFAULTS=true` lets it start anyway (a staging box,
-the benchmarks); what cannot work at all (Stripe without its key) is refused regardless.
+explicit Redis; and the API refuses a /metrics that anyone reaching it may read (no
+`TRADECOVER_METRICS_TOKEN`) unless `TRADECOVER_METRICS_PUBLIC=true` says so.
+`TRADECOVER_ALLOW_DEV_DEFAULTS=true` lets it start anyway (a staging box, the benchmarks,
+the compose trial); what cannot work at all (Stripe without its key) is refused regardless.
 GraphiQL and introspection for live keys are dev-only by construction (Settings.is_dev).
 """
 
@@ -38,16 +40,31 @@ def dev_default_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def metrics_problems(settings: Settings) -> list[str]:
+    """The API's /metrics shows business figures (covers by status, queue lag): in
+    production it needs a bearer token, or an explicit statement that it is public."""
+    if settings.env != "production" or settings.metrics_token or settings.metrics_public:
+        return []
+    return [
+        "TRADECOVER_METRICS_TOKEN is unset: anyone reaching the API could read /metrics "
+        "(or set TRADECOVER_METRICS_PUBLIC=true when the network keeps it private)"
+    ]
+
+
 def fatal_problems(settings: Settings) -> list[str]:
     if settings.card_gateway == "stripe" and not settings.stripe_api_key:
         return ["TRADECOVER_CARD_GATEWAY is 'stripe' but TRADECOVER_STRIPE_API_KEY is unset"]
     return []
 
 
-def ensure_startable(settings: Settings) -> None:
+def ensure_startable(settings: Settings, *, serves_metrics: bool = False) -> None:
+    """`serves_metrics`: the API process, which serves /metrics (workers and the
+    scheduler do not need its token)."""
     problems = fatal_problems(settings)
     if not settings.allow_dev_defaults:
         problems += dev_default_problems(settings)
+        if serves_metrics:
+            problems += metrics_problems(settings)
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         hint = (

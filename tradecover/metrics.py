@@ -11,12 +11,20 @@
 - the job queues, read from Redis at scrape time: messages waiting per queue and the age
   of the oldest (queue lag).
 
+With `TRADECOVER_METRICS_TOKEN` set, a scrape needs `Authorization: Bearer <token>`
+(compared in constant time; 401 UNAUTHENTICATED otherwise): the gauges are business
+figures. Production refuses to start the API without it unless
+`TRADECOVER_METRICS_PUBLIC=true` (tradecover/config_checks.py).
+
 Worker processes export dramatiq's own Prometheus middleware (jobs, retries, failures,
-durations) on `TRADECOVER_WORKER_METRICS_PORT` (workers/broker.py).
+durations) on `TRADECOVER_WORKER_METRICS_PORT` (workers/broker.py). dramatiq's exporter
+takes no token: it carries job counters by actor and queue only, no business figure, and
+no Service or published port exposes it (deploy/README.md).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import time
@@ -36,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.functions import Count
 
+from tradecover.http.errors import request_error
 from tradecover.http.operations import operations
 
 log = logging.getLogger("tradecover.metrics")
@@ -156,8 +165,26 @@ async def _queue_gauges(redis_url: str, now_ms: float) -> None:
         await client.aclose()
 
 
-def metrics_endpoint(redis_url: str) -> Any:
+def bearer_matches(authorization: str | None, token: str) -> bool:
+    """Whether an Authorization header carries `Bearer <token>`; constant time in the
+    token, so that a scraper cannot guess it byte by byte from response times."""
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+def metrics_endpoint(redis_url: str, token: str | None = None) -> Any:
+    """GET /metrics; with a `token`, only for `Authorization: Bearer <token>`."""
+
     async def endpoint(request: Request) -> Response:
+        if token and not bearer_matches(request.headers.get("authorization"), token):
+            return request_error(
+                401,
+                "UNAUTHENTICATED",
+                "GET /metrics needs Authorization: Bearer <TRADECOVER_METRICS_TOKEN>.",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         now = datetime.now(UTC)
         try:
             await _business_gauges(now)

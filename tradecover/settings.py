@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     rate_limit_staff_burst: int = Field(default=1_000, ge=1)
     #: Workers: dramatiq's Prometheus exporter on this port (0: off; deploy sets 9191).
     worker_metrics_port: int = 0
+    #: The API's GET /metrics then wants `Authorization: Bearer <this>` (401 otherwise).
+    #: Production refuses to start the API without it unless metrics_public is true.
+    metrics_token: str | None = None
+    #: Production: serve /metrics without a token (a network policy keeps it private).
+    metrics_public: bool = False
     #: Fault injection for crash tests: "point=seconds,...", and where to drop markers.
     fault_pauses: str = ""
     fault_marker_dir: Path | None = None

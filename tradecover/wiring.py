@@ -59,13 +59,13 @@ def configure_gateways(settings: Settings) -> None:
     registry.configure(gateways, live=settings.card_gateway)
 
 
-def configure_process(settings: Settings) -> None:
+def configure_process(settings: Settings, *, serves_metrics: bool = False) -> None:
     """Gateways, and jobs sent to Redis right after their commit. Every process (API,
     worker, scheduler) passes here first, so an unsafe production configuration stops
-    them all before they serve anything."""
+    them all before they serve anything (`serves_metrics`: the API)."""
     from tradecover.config_checks import ensure_startable
 
-    ensure_startable(settings)
+    ensure_startable(settings, serves_metrics=serves_metrics)
     from workers.relay import send_to_broker  # imports the broker: Redis from settings
 
     install_log_redaction()

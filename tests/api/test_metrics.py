@@ -1,8 +1,11 @@
 """GET /metrics (issue 9): requests by status, operation latency by root field, errors by
-stable code, business gauges read from the database at scrape time, request ids."""
+stable code, business gauges read from the database at scrape time, request ids; with
+TRADECOVER_METRICS_TOKEN, only a scrape that carries it as a bearer token."""
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.cover_helpers import bind, quote_id
@@ -98,3 +101,59 @@ async def test_each_answer_carries_a_request_id_and_a_sane_one_is_kept(api, make
         headers={"Authorization": f"Bearer {key}", "X-Request-Id": "x\\" * 10},
     )
     assert hostile.headers["x-request-id"].startswith("req_")
+
+
+TOKEN = "m3trics-scrape-t0ken"
+
+
+@pytest.fixture
+async def guarded(app_settings, jobs):
+    """The API with TRADECOVER_METRICS_TOKEN set."""
+    from tradecover.app import create_app
+
+    app = create_app(
+        app_settings.model_copy(update={"metrics_token": TOKEN}), manage_database=False
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tradecover.test") as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer wrong",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        f"Basic {TOKEN}",
+        TOKEN,
+        f"Token {TOKEN}",
+    ],
+)
+async def test_metrics_token_refuses_a_scrape_without_it_or_with_a_wrong_one(
+    guarded, authorization
+):
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = await guarded.get("/metrics", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="metrics"'
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "tradecover_" not in response.text  # no figure leaks with the refusal
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer"])
+async def test_metrics_token_lets_the_scrape_that_carries_it_read_the_metrics(guarded, scheme):
+    response = await guarded.get("/metrics", headers={"Authorization": f"{scheme} {TOKEN}"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    names = {family.name for family in text_string_to_metric_families(response.text)}
+    assert {"tradecover_covers", "tradecover_queue_messages"} <= names
+
+
+async def test_the_metrics_token_guards_only_metrics(guarded):
+    assert (await guarded.get("/healthz")).status_code == 200  # probes carry no token
