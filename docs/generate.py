@@ -72,7 +72,7 @@ MEANINGS = {
 }
 REQUEST_MEANINGS = {
     "UNAUTHENTICATED": "HTTP 401: no `Authorization: Bearer <key>` header, or an unknown or "
-    "revoked key.",
+    "revoked key; on `GET /metrics`, a missing or wrong `TRADECOVER_METRICS_TOKEN`.",
     "UNAVAILABLE": "HTTP 503: the service could not check the key (storage down). Retry "
     "with backoff.",
     "RATE_LIMITED": "HTTP 429: too many requests for this key's bucket. Wait the "

@@ -229,6 +229,22 @@ def test_settings_come_from_the_configmap_and_secrets_from_a_secret_reference() 
                 assert ref["name"] and ref["key"], f"{name}: {var}"
 
 
+def test_the_api_pods_get_the_metrics_token_from_the_secret_and_nothing_else_does() -> None:
+    """GET /metrics wants TRADECOVER_METRICS_TOKEN in production: a secret, so only from
+    a Secret reference (required), and only where /metrics is served."""
+    (configmap,) = manifests("ConfigMap")
+    assert "TRADECOVER_METRICS_TOKEN" not in configmap["data"]
+    assert configmap["data"].get("TRADECOVER_METRICS_PUBLIC", "false") == "false"
+    for workload_role, deployment in by_role().items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container.get("env", [])}
+        if workload_role != "serve":
+            assert "TRADECOVER_METRICS_TOKEN" not in env, workload_role
+            continue
+        ref = dig(env["TRADECOVER_METRICS_TOKEN"], "valueFrom.secretKeyRef")
+        assert ref == {"name": "tradecover-secrets", "key": "TRADECOVER_METRICS_TOKEN"}
+
+
 # --- compose ----------------------------------------------------------------------------
 
 APP_ROLES = {"serve", "worker", "scheduler", "migrate"}

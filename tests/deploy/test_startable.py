@@ -18,6 +18,7 @@ PLACEHOLDER_SECRETS = {
     "TRADECOVER_DATABASE_URL": "postgres://tc:pw@db:5432/tradecover",
     "TRADECOVER_REDIS_URL": "redis://redis:6379/0",
     "TRADECOVER_STRIPE_API_KEY": "sk_live_placeholder",
+    "TRADECOVER_METRICS_TOKEN": "metrics-token-placeholder",
 }
 
 
@@ -45,14 +46,24 @@ def test_the_env_example_is_a_startable_production_configuration() -> None:
     )
     settings = settings_from(env)
     assert settings.env == "production" and settings.card_gateway == "stripe"
-    ensure_startable(settings)
+    ensure_startable(settings, serves_metrics=True)  # the API reads the same file
 
 
-def test_kubernetes_configmap_with_its_secrets_is_startable() -> None:
+@pytest.mark.parametrize("name", ["tradecover-api", "tradecover-worker", "tradecover-scheduler"])
+def test_kubernetes_configmap_with_each_pods_secrets_is_startable(name: str) -> None:
+    """Each Deployment with the ConfigMap and the secrets its container references: the
+    api pod must get the /metrics token, or production refuses to start it."""
     (configmap,) = manifests("ConfigMap")
-    settings = settings_from({**configmap["data"], **PLACEHOLDER_SECRETS})
+    (deployment,) = [d for d in manifests("Deployment") if d["metadata"]["name"] == name]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    referenced = {
+        e["name"]: PLACEHOLDER_SECRETS[e["name"]]
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    settings = settings_from({**configmap["data"], **referenced})
     assert settings.env == "production" and not settings.allow_dev_defaults
-    ensure_startable(settings)
+    ensure_startable(settings, serves_metrics=name == "tradecover-api")
 
 
 @pytest.mark.parametrize("service", ["api", "worker", "scheduler", "migrate"])
@@ -60,4 +71,4 @@ def test_compose_services_are_startable_as_a_sandbox_trial(service: str) -> None
     env = env_mapping(compose()["services"][service].get("environment"))
     settings = settings_from({k: _expand_compose(v) for k, v in env.items()})
     assert settings.env == "production"
-    ensure_startable(settings)
+    ensure_startable(settings, serves_metrics=service == "api")
