@@ -186,7 +186,7 @@ async def revoke_staff_keys(
         key_ids = [str(k) for k in await live.values_list("id", flat=True)]
         if not key_ids:
             raise DomainError(
-                "NOT_FOUND", f"Staff member {staff_id} has no live key of that prefix.", ("key",)
+                "NOT_FOUND", f"Staff member {staff_id} has no live key to revoke.", ("key",)
             )
         await ApiKey.filter(id__in=key_ids, revoked_at__isnull=True).update(revoked_at=now)
         ended = await ConsoleSession.filter(api_key_id__in=key_ids).delete()
