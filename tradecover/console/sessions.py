@@ -35,7 +35,7 @@ from starlette.responses import RedirectResponse, Response
 from domain.services.principals import authenticate, hash_key
 from domain.store.models import ApiKey, StaffMember
 from tradecover.console import session_store, throttle
-from tradecover.console.session_store import SESSION_SECONDS, Staff
+from tradecover.console.session_store import Staff as Staff  # pages and actions take it from here
 from tradecover.settings import Settings
 
 log = logging.getLogger("tradecover.console")
@@ -45,7 +45,6 @@ CSRF_HEADER = "x-csrf-token"
 SECRET_FILE = "console_session_secret"
 #: The cookie's key for the session id (the database keeps its hash).
 SESSION_ID = "sid"
-__all__ = ["SESSION_SECONDS", "Staff"]
 
 
 def real_now() -> datetime:
