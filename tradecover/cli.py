@@ -196,6 +196,30 @@ def staff_create(name: Annotated[str, typer.Option(help="staff member name")]) -
     typer.echo(key)
 
 
+@staff.command("revoke")
+def staff_revoke(
+    staff_id: Annotated[str, typer.Argument(help="staff member id (stf_...)")],
+    prefix: Annotated[
+        str | None, typer.Option(help="only the key shown as this prefix (tc_staff_ + 4)")
+    ] = None,
+) -> None:
+    """Revoke a staff member's keys and end their console sessions at once."""
+    from domain.services.errors import DomainError
+    from domain.services.principals import revoke_staff_keys
+
+    try:
+        revoked = asyncio.run(
+            _with_db(lambda: revoke_staff_keys(staff_id, datetime.now(UTC), display_prefix=prefix))
+        )
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"revoked {len(revoked.key_ids)} key(s) of {staff_id}; "
+        f"ended {revoked.console_sessions} console session(s)"
+    )
+
+
 @app.command()
 def dev() -> None:
     """What `make run` starts: migrations, Redis, API, worker and scheduler (Ctrl-C stops all)."""

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from domain.services.errors import DomainError
+from domain.services.errors import DomainError, not_found
+from domain.store.console_models import ConsoleSession
 from domain.store.ids import new_id
 from domain.store.models import ApiKey, Partner, StaffMember
 
@@ -161,3 +162,33 @@ async def create_staff(*, name: str, now: datetime) -> tuple[StaffMember, str]:
             created_at=now,
         )
     return staff, key
+
+
+@dataclass(frozen=True)
+class Revoked:
+    key_ids: list[str]
+    #: console sessions signed in with those keys, ended with them
+    console_sessions: int
+
+
+async def revoke_staff_keys(
+    staff_id: str, now: datetime, *, display_prefix: str | None = None
+) -> Revoked:
+    """Revokes a staff member's live keys (only the one shown as `display_prefix`, when
+    given) and ends every console session signed in with them, in one transaction: a
+    session cookie copied before the revocation opens nothing after it."""
+    if not await StaffMember.filter(id=staff_id).exists():
+        raise not_found("staff member", staff_id, ("staffId",))
+    live = ApiKey.filter(staff_id=staff_id, revoked_at__isnull=True)
+    if display_prefix is not None:
+        live = live.filter(display_prefix=display_prefix)
+    async with in_transaction():
+        key_ids = [str(k) for k in await live.values_list("id", flat=True)]
+        if not key_ids:
+            raise DomainError(
+                "NOT_FOUND", f"Staff member {staff_id} has no live key to revoke.", ("key",)
+            )
+        await ApiKey.filter(id__in=key_ids, revoked_at__isnull=True).update(revoked_at=now)
+        ended = await ConsoleSession.filter(api_key_id__in=key_ids).delete()
+    forget_keys()  # this process stops accepting them at once (others within the cache time)
+    return Revoked(key_ids=key_ids, console_sessions=ended)

@@ -13,6 +13,7 @@ MODELS_MODULES = [
     "domain.store.policy_models",
     "domain.store.topup_models",
     "domain.store.rule_fact_models",
+    "domain.store.console_models",
 ]
 MIGRATIONS_MODULE = "domain.store.migrations"
 

@@ -59,14 +59,23 @@ async def sign_in(request: Request) -> Response:
         return sessions.forbidden(request)
     target = sessions.local_path(_text(form, "next"), f"{PREFIX}/referrals")
     refusal = await sessions.sign_in(request, _text(form, "api_key"))
-    if refusal is not None:
-        return render(request, "sign_in.html", {"next": target, "error": refusal}, status_code=401)
-    return RedirectResponse(target, status_code=303)
+    if refusal is None:
+        return RedirectResponse(target, status_code=303)
+    answer = render(
+        request,
+        "sign_in.html",
+        {"next": target, "error": refusal},
+        status_code=refusal.status_code,
+    )
+    if refusal.retry_after is not None:
+        answer.headers["Retry-After"] = str(refusal.retry_after)
+    return answer
 
 
 @staff_action
 async def sign_out(request: Request, staff: Staff, form: FormData) -> Response:
-    request.session.clear()
+    """Ends the session in the database: a copy of the cookie opens nothing after this."""
+    await sessions.sign_out(request)
     return RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
 
 

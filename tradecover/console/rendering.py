@@ -136,7 +136,7 @@ def render(
     # Flashed messages wait for a whole page: fragments (htmx) have no place for them.
     flashes = session.pop("flash", []) if session is not None and not is_htmx(request) else []
     full = {
-        "staff": sessions.staff_in_session(request),
+        "staff": sessions.current_staff(request),
         "csrf_token": sessions.csrf_token(request) if session is not None else "",
         "path": request.url.path,
         "flashes": [Outcome(**item) for item in flashes],

@@ -1,9 +1,10 @@
 """The insurer staff console (issue 10): a Starlette sub-app mounted at /console.
 
 Server-rendered (Jinja2 templates, htmx bundled under static/), signed in with a staff
-key (sessions.py: session cookie, CSRF token on every POST). The pages read through the
-console's read models; the actions call the domain services the GraphQL staff mutations
-call. The app's lifespan opens the database: a mount has none of its own.
+key (sessions.py: a session kept in the database and named by the cookie, a CSRF token
+on every POST). The pages read through the console's read models; the actions call the
+domain services the GraphQL staff mutations call. The app's lifespan opens the database:
+a mount has none of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradecover.console import actions, pages
 from tradecover.console.rendering import PREFIX, render
-from tradecover.console.sessions import SESSION_SECONDS, session_secret
+from tradecover.console.session_store import SESSION_SECONDS
+from tradecover.console.sessions import session_secret
 from tradecover.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -1,8 +1,12 @@
-"""Who is signed in to the console, and the CSRF check on every POST.
+"""Who is signed in to the console, sign-in throttling, and the CSRF check on every POST.
 
 A staff member signs in by pasting a staff API key (`tradecover staff create`); partner
-keys are refused. The session (a signed cookie, Starlette's SessionMiddleware) keeps the
-key's row id, never the key, and each request checks that the key is still not revoked.
+keys are refused. The session lives in the database (session_store.py): the cookie
+(Starlette's SessionMiddleware, signed) carries its random id, the CSRF token and the
+messages flashed for the next page; never the key, the staff member or the key's id.
+Signing out or revoking the key deletes the row, so every copy of the cookie stops
+opening pages at once. Failed sign-ins are counted per client address and key prefix
+(throttle.py): a handful, then 429 with Retry-After, backing off.
 
 CSRF: a random token per session, sent back in every form (`csrf_token`) and, for htmx,
 in the `X-CSRF-Token` header (`hx-headers` on <body>). Every POST, sign-in included,
@@ -18,6 +22,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -27,8 +32,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from domain.services.principals import Principal, authenticate, hash_key
+from domain.services.principals import authenticate, hash_key
 from domain.store.models import ApiKey, StaffMember
+from tradecover.console import session_store, throttle
+from tradecover.console.session_store import Staff as Staff  # pages and actions take it from here
 from tradecover.settings import Settings
 
 log = logging.getLogger("tradecover.console")
@@ -36,8 +43,16 @@ log = logging.getLogger("tradecover.console")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SECRET_FILE = "console_session_secret"
-#: A console session lasts a working day; signing in again starts a new one.
-SESSION_SECONDS = 10 * 60 * 60
+#: The cookie's key for the session id (the database keeps its hash).
+SESSION_ID = "sid"
+
+
+def real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+#: The console's clock for sessions and throttling (tests set their own: no sleeps).
+clock: Callable[[], datetime] = real_now
 
 
 def session_secret(settings: Settings) -> str:
@@ -75,44 +90,87 @@ def _read_secret(path: Path) -> str:
     return secret
 
 
-@dataclass(frozen=True)
-class Staff:
-    id: str
-    name: str
-
-    @property
-    def principal(self) -> Principal:
-        return Principal(staff_id=self.id)
-
-
-def staff_in_session(request: Request) -> Staff | None:
-    """The staff member the session names (not checked against the database)."""
+def _session_id(request: Request) -> str | None:
     if "session" not in request.scope:
         return None
-    found = request.session.get("staff")
-    if not isinstance(found, dict):
-        return None
-    return Staff(id=str(found["id"]), name=str(found["name"]))
+    found = request.session.get(SESSION_ID)
+    return found if isinstance(found, str) else None
+
+
+def current_staff(request: Request) -> Staff | None:
+    """Who `signed_in` found for this request (for the page header), else nobody."""
+    found = getattr(request.state, "console_staff", None)
+    return found if isinstance(found, Staff) else None
 
 
 async def signed_in(request: Request) -> Staff | None:
-    """The session's staff member while the key it signed in with is not revoked."""
-    staff = staff_in_session(request)
-    if staff is None:
+    """The staff member of the cookie's session while its row is live (not signed out,
+    not expired, its key not revoked); a dead session is dropped from the cookie."""
+    session_id = _session_id(request)
+    if session_id is None:
         return None
-    key_id = request.session["staff"].get("key_id")
-    alive = await ApiKey.filter(id=key_id, staff_id=staff.id, revoked_at__isnull=True).exists()
-    if not alive:
+    staff = await session_store.staff_of(session_id, clock())
+    if staff is None:
         request.session.clear()
         return None
+    request.state.console_staff = staff
     return staff
 
 
-async def sign_in(request: Request, api_key: str) -> str | None:
-    """Starts a session for a staff key; returns why not otherwise."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why a sign-in was refused, and how (401, or 429 with Retry-After)."""
+
+    message: str
+    status_code: int = 401
+    retry_after: int | None = None
+
+    @property
+    def code(self) -> str:
+        return "RATE_LIMITED" if self.status_code == 429 else "UNAUTHENTICATED"
+
+
+def client_address(request: Request) -> str | None:
+    """The peer's address. Behind a proxy, uvicorn puts the forwarded client here when
+    the proxy is one it trusts (its FORWARDED_ALLOW_IPS, 127.0.0.1 by default)."""
+    return request.client.host if request.client else None
+
+
+async def sign_in(request: Request, api_key: str) -> Refusal | None:
+    """Starts a session for a staff key, unless its address or key prefix is throttled;
+    returns why not otherwise. Every refusal of a pasted key counts as a failure."""
     api_key = api_key.strip()
     if not api_key:
-        return "Paste your staff API key."
+        return Refusal("Paste your staff API key.")
+    now = clock()
+    scopes = throttle.scopes_of(client_address(request), api_key)
+    wait = await throttle.retry_after(scopes, now)
+    if wait is not None:
+        log.warning("console sign-in throttled for %s s", wait)
+        return Refusal(
+            f"Too many failed sign-ins from here or for this key. Try again in {wait} s.",
+            429,
+            wait,
+        )
+    await throttle.purge(now)
+    found = await _staff_key(api_key)
+    if isinstance(found, str):
+        await throttle.record_failure(scopes, now)
+        return Refusal(found)
+    await throttle.clear(scopes)
+    staff_id, key_id = found
+    previous = _session_id(request)
+    if previous is not None:
+        await session_store.end(previous)
+    request.session.clear()  # no state carried over from before the sign-in
+    request.session[SESSION_ID] = await session_store.start(staff_id, key_id, now)
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    log.info("console sign-in by staff %s", staff_id)
+    return None
+
+
+async def _staff_key(api_key: str) -> tuple[str, str] | str:
+    """(staff member id, key id) of a live staff key, or why it is refused."""
     principal = await authenticate(api_key)
     if principal is None:
         return "Unknown or revoked API key."
@@ -122,11 +180,14 @@ async def sign_in(request: Request, api_key: str) -> str | None:
     member = await StaffMember.filter(id=principal.staff_id).first()
     if row is None or member is None:
         return "Unknown or revoked API key."
-    request.session.clear()  # no state carried over from before the sign-in
-    request.session["staff"] = {"id": member.id, "name": member.name, "key_id": row.id}
-    request.session["csrf"] = secrets.token_urlsafe(32)
-    log.info("console sign-in by staff %s", member.id)
-    return None
+    return member.id, row.id
+
+
+async def sign_out(request: Request) -> None:
+    session_id = _session_id(request)
+    if session_id is not None:
+        await session_store.end(session_id)
+    request.session.clear()
 
 
 def csrf_token(request: Request) -> str:
@@ -225,7 +286,7 @@ def staff_action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
 
     @wraps(handler)
     async def action(request: Request) -> Response:
-        if staff_in_session(request) is None:
+        if _session_id(request) is None:
             return to_sign_in(request)
         form = await request.form()
         if not csrf_ok(request, form):
