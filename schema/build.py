@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import claims as claim_resolvers
@@ -30,6 +29,7 @@ from schema.cover_types import (
     FlaggedDeadline,
     IncidentPayload,
 )
+from schema.error_log import Schema, is_fault
 from schema.input_bounds import install_input_bounds
 from schema.input_plans import install_input_plans
 from schema.operation_guard import OperationGuard
@@ -486,12 +486,6 @@ class Mutation:
         return await webhooks.delete_webhook_endpoint(info, id)
 
 
-def _mask(error: GraphQLError) -> bool:
-    """Mask server faults only: validation and coercion errors stay readable."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list = [
         OperationGuard(
@@ -499,11 +493,11 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
             max_tokens=MAX_TOKENS,
             max_aliases=MAX_ALIASES,
             introspection=introspection,
-            should_mask_error=_mask,
+            should_mask_error=is_fault,  # validation and coercion errors stay readable
         )
     ]
     install_input_bounds(Mutation)  # the one money parser and string limits, every input
-    schema = strawberry.Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=[TestClock],
