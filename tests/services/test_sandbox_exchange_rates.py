@@ -138,3 +138,21 @@ async def test_one_staff_rate_per_pair_and_day_although_its_partner_is_null(db, 
     with pytest.raises(IntegrityError):
         await insert(a.partner_id)
     assert await ExchangeRate.all().count() == 2
+
+
+async def test_staff_setting_one_rate_at_once_both_succeed_and_leave_one_row(
+    db, make_partner, make_staff
+):
+    """The update-or-create runs under the (owner, pair, day) lock: racing setters take
+    turns instead of one failing on the unique index."""
+    import asyncio
+
+    staff = await authenticate(await make_staff())
+    a = await partner(make_partner, "A", sandbox=True)
+    results = await asyncio.gather(
+        *(set_rate(who, f"0.9{n}") for n in range(4) for who in (staff, a)),
+        return_exceptions=True,
+    )
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    owners = sorted(str(o) for o in await ExchangeRate.all().values_list("partner_id", flat=True))
+    assert owners == sorted([str(a.partner_id), "None"])
