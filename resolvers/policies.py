@@ -12,6 +12,7 @@ from domain.rules.wt.terms import PremiumRate as RulePremiumRate
 from domain.services import (
     buyer_credits,
     credit_limits,
+    exchange_rates,
     policies,
     policy_claims,
     policy_declarations,
@@ -497,7 +498,7 @@ async def declare_collections(info: Info, input: t.DeclareCollectionsInput) -> t
 
 async def set_exchange_rate(info: Info, input: t.SetExchangeRateInput) -> t.ExchangeRatePayload:
     async def body() -> dict[str, Any]:
-        row = await policy_declarations.set_exchange_rate(
+        row = await exchange_rates.set_exchange_rate(
             info.context.principal,
             input.from_currency.strip(),
             input.to_currency.strip(),
@@ -507,6 +508,7 @@ async def set_exchange_rate(info: Info, input: t.SetExchangeRateInput) -> t.Exch
         )
         return {
             "exchange_rate": t.ExchangeRate(
+                partner_id=row.partner_id,  # type: ignore[attr-defined]
                 from_currency=row.from_currency,
                 to_currency=row.to_currency,
                 on=row.on,

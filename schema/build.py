@@ -296,7 +296,10 @@ class Mutation:
     ) -> wt.DeclarationPayload:
         return await policy_resolvers.declare_collections(info, input)
 
-    @strawberry.mutation(description="Staff: the rate of a day (WT-N3, WT-C7).")
+    @strawberry.mutation(
+        description="The rate of a day (WT-N3, WT-C7): staff set the rates live policies use; "
+        "a sandbox key may set its own, used by its sandbox policies only."
+    )
     async def set_exchange_rate(
         self, info: Info, input: wt.SetExchangeRateInput
     ) -> wt.ExchangeRatePayload:

@@ -255,6 +255,11 @@ class PolicyClaim(Node):
 
 @strawberry.type
 class ExchangeRate:
+    partner_id: strawberry.ID | None = strawberry.field(
+        description="The sandbox partner whose own rate this is (used by its sandbox "
+        "policies only); null: the insurer staff's rate, used by live policies and by "
+        "sandbox policies whose partner set none for the pair."
+    )
     from_currency: str
     to_currency: str
     on: dt.date

@@ -51,19 +51,20 @@ async def _sandbox_mode(cover: Cover) -> bool:
     return bool(rows[0]) if rows else True
 
 
-async def _buyer_exposure_excluding(cover: Cover, sandbox: bool) -> Decimal:
-    """U-1: the buyer's exposure across partners, of the cover's mode only."""
-    rows = (
-        await Cover.filter(
-            buyer_key=cover.buyer_key,
-            status__in=EXPOSED_STATUSES,
-            # A subquery, not a join: a join on partner makes Tortoise group the sum by it.
-            partner_id__in=Subquery(Partner.filter(sandbox=sandbox).values("id")),
-        )
-        .exclude(id=cover.id)
-        .annotate(total=Sum("insured_amount"))
-        .values_list("total", flat=True)
-    )
+async def _buyer_exposure_excluding(
+    cover: Cover, sandbox: bool, *, partner_id: str | None = None
+) -> Decimal:
+    """U-1: the buyer's exposure across partners, of the cover's mode only; with
+    `partner_id`, only that partner's part of it (what its decline reason may use)."""
+    query = Cover.filter(
+        buyer_key=cover.buyer_key,
+        status__in=EXPOSED_STATUSES,
+        # A subquery, not a join: a join on partner makes Tortoise group the sum by it.
+        partner_id__in=Subquery(Partner.filter(sandbox=sandbox).values("id")),
+    ).exclude(id=cover.id)
+    if partner_id is not None:
+        query = query.filter(partner_id=partner_id)
+    rows = await query.annotate(total=Sum("insured_amount")).values_list("total", flat=True)
     total = rows[0] if rows else None
     return Decimal(str(total)) if total is not None else Decimal("0")
 
@@ -114,6 +115,11 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
             other_buyer_exposure=await _buyer_exposure_excluding(cover, sandbox),
             buyer_had_recent_incident=await _recent_incident(cover, now, sandbox),
             duplicate_invoice=await _duplicate_invoice(cover, sandbox),
+            partner_buyer_exposure=await _buyer_exposure_excluding(
+                cover,
+                sandbox,
+                partner_id=cover.partner_id,  # type: ignore[attr-defined]
+            ),
         )
         decision = decide_feasibility(facts, PRODUCTS[cover.product])
         moved = await Cover.filter(

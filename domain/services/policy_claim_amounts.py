@@ -19,10 +19,9 @@ from domain.rules.wt import premium as premium_rules
 from domain.rules.wt import settlement as settlement_rules
 from domain.rules.wt import undeclared as undeclared_rules
 from domain.rules.wt.terms import Collection as RuleCollection
-from domain.services import buyer_credits, cover_decisions
+from domain.services import buyer_credits, cover_decisions, exchange_rates
 from domain.store.policy_models import (
     Collection,
-    ExchangeRate,
     OmittedSale,
     Policy,
     PolicyClaim,
@@ -268,10 +267,11 @@ async def _foreign_rates(
     (currency,) = currencies
     if currency == policy.currency:
         return None
-    latest = (
-        await ExchangeRate.filter(from_currency=currency, to_currency=policy.currency, on__lte=on)
-        .order_by("-on")
-        .first()
+    latest = await exchange_rates.latest_rate(
+        policy.partner_id,  # type: ignore[attr-defined]
+        currency,
+        policy.currency,
+        on,
     )
     (sale_rate,) = sale_rates
     return sale_rate, latest.rate if latest else sale_rate

@@ -1,6 +1,7 @@
 """Monthly declarations under a policy (WT-N1 to WT-N3): sales, with each credit's cover
 decided when it is declared (WT-P1, WT-L1, WT-L4 firm orders, WT-L6, WT-L7, WT-N1), and
-collections applied to the credits (WT-N2). Staff keep the exchange rates (WT-N3).
+collections applied to the credits (WT-N2), converted at the exchange rates of
+WT-N3 (domain/services/exchange_rates.py).
 
 A declaration is all or nothing: one bad line refuses it and writes nothing.
 """
@@ -13,8 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.rules.wt import cover as cover_rules
 from domain.rules.wt import declarations as declaration_rules
 from domain.rules.wt import premium as premium_rules
@@ -22,6 +21,7 @@ from domain.services import (
     buyer_credits,
     cover_decisions,
     event_sequence,
+    exchange_rates,
     policies,
     policy_claims,
     policy_events,
@@ -33,7 +33,6 @@ from domain.store.ids import new_id
 from domain.store.policy_models import (
     Collection,
     Declaration,
-    ExchangeRate,
     Policy,
     Sale,
 )
@@ -74,44 +73,18 @@ class DeclarationResult:
     collections: list[Collection]
 
 
-async def set_exchange_rate(
-    principal: Principal,
-    from_currency: str,
-    to_currency: str,
-    on: date,
-    rate: Decimal,
-    now: datetime,
-) -> ExchangeRate:
-    """Staff: the rate of a day (WT-N3, WT-C7); setting it again replaces it."""
-    if not principal.is_staff:
-        raise DomainError("FORBIDDEN", "Exchange rates are kept by insurer staff keys.")
-    if rate <= 0:
-        raise DomainError("INVALID_INPUT", "A rate is positive.", ("input", "rate"))
-    source, target = from_currency.upper(), to_currency.upper()
-    async with in_transaction():
-        row = await ExchangeRate.filter(from_currency=source, to_currency=target, on=on).first()
-        if row is None:
-            return await ExchangeRate.create(
-                id=new_id("fx"),
-                from_currency=source,
-                to_currency=target,
-                on=on,
-                rate=rate,
-                created_at=now,
-            )
-        await ExchangeRate.filter(id=row.id).update(rate=rate)
-        await row.refresh_from_db()
-        return row
-
-
 async def rate_on(
-    from_currency: str, to_currency: str, on: date, field: tuple[str, ...]
+    policy: Policy, from_currency: str, to_currency: str, on: date, field: tuple[str, ...]
 ) -> Decimal:
+    """WT-N3: the day-of-sale rate, from the rates the policy's mode uses (exchange_rates)."""
     if from_currency == to_currency:
         return Decimal(1)
-    row = await ExchangeRate.filter(
-        from_currency=from_currency, to_currency=to_currency, on=on
-    ).first()
+    row = await exchange_rates.rate_of_day(
+        policy.partner_id,  # type: ignore[attr-defined]
+        from_currency,
+        to_currency,
+        on,
+    )
     if row is None:
         raise DomainError(
             "WT-N3",
@@ -263,7 +236,7 @@ async def declare_sales(
         key = f"{line.currency}:{line.issue_date}"
         if key not in rates:
             rates[key] = await rate_on(
-                line.currency, policy.currency, line.issue_date, ("input", "sales", str(n))
+                policy, line.currency, policy.currency, line.issue_date, ("input", "sales", str(n))
             )
         rate = rates[key]
         converted.append((line, rate, declaration_rules.convert(line.amount, rate)))
@@ -404,7 +377,11 @@ async def declare_collections(
     converted = []
     for n, line in enumerate(lines):
         rate = await rate_on(
-            line.currency, policy.currency, line.received_on, ("input", "collections", str(n))
+            policy,
+            line.currency,
+            policy.currency,
+            line.received_on,
+            ("input", "collections", str(n)),
         )
         converted.append((line, declaration_rules.convert(line.amount, rate)))
     created: list[Collection] = []

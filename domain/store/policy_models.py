@@ -179,9 +179,21 @@ class Collection(Model):
 
 
 class ExchangeRate(Model):
-    """WT-N3 and WT-C7: the rate the insurer maintains, one per currency pair and day."""
+    """WT-N3 and WT-C7: the rate of a currency pair on a day, by staff or a sandbox partner."""
 
+    # `partner` None: the rate the insurer staff maintain, the only one live policies use.
+    # The rows a sandbox partner sets are its own and used by its sandbox policies only
+    # (sandbox and live are separate worlds). One row per (partner, pair, day): a unique
+    # index counts NULLs as distinct, so the staff rows are kept unique by a partial
+    # unique index of their own (migration 0014).
     id = fields.CharField(pk=True, max_length=40)
+    partner: fields.ForeignKeyNullableRelation[Partner] = fields.ForeignKeyField(
+        "models.Partner",
+        related_name="exchange_rates",
+        null=True,
+        on_delete=fields.CASCADE,
+        description="None - the staff rate, else the sandbox partner that set it",
+    )
     from_currency = fields.CharField(max_length=3)
     to_currency = fields.CharField(max_length=3)
     on = fields.DateField()
@@ -190,7 +202,7 @@ class ExchangeRate(Model):
 
     class Meta:
         table = "exchange_rate"
-        unique_together = (("from_currency", "to_currency", "on"),)
+        unique_together = (("partner_id", "from_currency", "to_currency", "on"),)
 
 
 class PremiumInvoice(Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.api.policy_helpers import (
+    ERRORS,
     NOTIFY,
     SET_RATE,
     active_policy,
@@ -20,6 +21,11 @@ from tests.api.policy_helpers import (
     exposure,
     granted_limit,
     sale,
+)
+
+SET_RATE_WITH_OWNER = (
+    "mutation($input: SetExchangeRateInput!) { setExchangeRate(input: $input) { "
+    "exchangeRate { rate partnerId } " + ERRORS + " } }"
 )
 
 
@@ -100,13 +106,65 @@ async def test_wt_n3_sale_in_another_currency_converted_at_the_day_of_sale_rate(
     # 1,000.00 USD x 0.91234567 = 912.34567 -> 912.35 EUR (half-up), the issue day's rate.
     assert credit["amount"] == {"amount": "1000.00", "currency": "USD"}
     assert credit["policyAmount"] == {"amount": "912.35"}
-    by_partner = await call(
+    by_live_partner = await call(
         api,
         SET_RATE,
         {"input": {"fromCurrency": "USD", "toCurrency": "EUR", "on": "2027-01-14", "rate": "1"}},
-        key,
+        await make_partner(name="Live", sandbox=False),
     )
-    assert by_partner["userErrors"][0]["code"] == "FORBIDDEN"
+    assert by_live_partner["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_wt_n3_sandbox_partner_own_rate_converts_its_sales_and_no_one_elses(
+    api, make_partner, make_staff
+):
+    """Sandbox and live are separate worlds: a sandbox partner's own rate is used by its
+    own sandbox policies; another sandbox partner's sale of that day takes the staff rate."""
+    staff = await make_staff()
+    converted = {}
+    for name, own_rate in (("A", "0.50000000"), ("B", None)):
+        key = await make_partner(name=name)
+        policy_id, clock_id = await active_policy(api, key, staff)
+        await advance(api, key, clock_id, date(2027, 1, 5))
+        await granted_limit(api, key, staff, policy_id, "4", "30000.00")
+        await advance(api, key, clock_id, date(2027, 2, 1))
+        if name == "A":
+            staff_set = await call(
+                api,
+                SET_RATE,
+                {
+                    "input": {
+                        "fromCurrency": "USD",
+                        "toCurrency": "EUR",
+                        "on": "2027-01-12",
+                        "rate": "0.91234567",
+                    }
+                },
+                staff,
+            )
+            assert staff_set["userErrors"] == []
+        if own_rate:
+            answer = await call(
+                api,
+                SET_RATE_WITH_OWNER,
+                {
+                    "input": {
+                        "fromCurrency": "USD",
+                        "toCurrency": "EUR",
+                        "on": "2027-01-12",
+                        "rate": own_rate,
+                    }
+                },
+                key,
+            )
+            assert answer["userErrors"] == []
+            assert answer["exchangeRate"]["partnerId"] is not None
+        usd = {**sale("4", "U1", "2027-01-12", "2027-03-12", "1000.00")}
+        usd["amount"] = {"amount": "1000.00", "currency": "USD"}
+        declared = await declare_sales(api, key, policy_id, "2027-01-01", [usd])
+        [credit] = declared["declaration"]["sales"]
+        converted[name] = credit["policyAmount"]["amount"]
+    assert converted == {"A": "500.00", "B": "912.35"}
 
 
 async def usd_claim(api, jobs, key, staff, indemnity_day_rate: str) -> dict:

@@ -8,8 +8,10 @@ from domain.rules.catalogue import FI, TR
 from domain.rules.feasibility import FeasibilityFacts, decide_feasibility
 
 
-def facts(insured="1000.00", other="0", incident=False, duplicate=False) -> FeasibilityFacts:
-    return FeasibilityFacts(Decimal(insured), Decimal(other), incident, duplicate)
+def facts(
+    insured="1000.00", other="0", incident=False, duplicate=False, own="0"
+) -> FeasibilityFacts:
+    return FeasibilityFacts(Decimal(insured), Decimal(other), incident, duplicate, Decimal(own))
 
 
 def test_u1_exposure_exactly_at_capacity_is_confirmed():
@@ -24,11 +26,30 @@ def test_u1_exposure_one_cent_over_capacity_is_declined():
 
 def test_u1_decline_reason_discloses_no_exposure_figure():
     """LIFECYCLE 2: the partner's reason carries no figure that includes other partners'
-    covers; the staff reason keeps the exposure and the capacity."""
-    decision = decide_feasibility(facts("1000.00", "149000.01"), TR)
-    assert decision.reason == "The buyer's capacity for this cover is exceeded."
-    assert not any(ch.isdigit() for ch in decision.reason)
+    covers, only what its own covers leave of the capacity (150,000.00 - 40,000.00); the
+    staff reason keeps the exposure and the capacity."""
+    decision = decide_feasibility(facts("1000.00", "149000.01", own="40000.00"), TR)
+    assert decision.reason == (
+        "The buyer's capacity for this cover is exceeded. This partner's covers on this "
+        "buyer leave at most 110000.00 of its capacity; other business on the buyer may "
+        "leave less."
+    )
     assert "150000.01" in decision.reason_for_staff and "150000.00" in decision.reason_for_staff
+
+
+def test_u1_partner_reason_does_not_depend_on_other_partners_exposure():
+    """U-1: with the partner's own exposure fixed, any other partners' exposure that
+    declines gives the partner the same reason, byte for byte."""
+    reasons = {
+        decide_feasibility(facts("1000.00", other, own="40000.00"), FI).reason
+        for other in ("149000.01", "150000.00", "400000.00", "40000000.00")
+    }
+    assert len(reasons) == 1
+
+
+def test_u1_capacity_left_by_partner_is_never_below_zero():
+    decision = decide_feasibility(facts("1000.00", "160000.00", own="160000.00"), FI)
+    assert "at most 0.00 of its capacity" in decision.reason
 
 
 def test_u2_to_u4_reasons_are_the_same_for_staff():

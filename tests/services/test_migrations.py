@@ -197,3 +197,44 @@ async def test_lifecycle_5a_backfill_numbers_existing_events_by_time_then_id(tmp
             _insert_minimal(db, "cover_event", {"id": "evt_x", "cover_id": "cov_a", "sequence": 3})
     finally:
         db.close()
+
+
+async def test_0014_keeps_the_staff_exchange_rates_as_staff_rates(empty_database):
+    """0014 (sandbox exchange rates): rates set before it stay, as staff rates (partner
+    NULL), and are still one per pair and day. On SQLite the table is rebuilt to drop its
+    inline UNIQUE (from, to, on), so rows must survive the rebuild."""
+    from decimal import Decimal
+
+    from tortoise.exceptions import IntegrityError
+
+    from domain.store.policy_models import ExchangeRate
+
+    await migrate(empty_database, target="models.0013_rule_facts")
+    connection_url = empty_database
+    await init_db(connection_url)
+    try:
+        connection = Tortoise.get_connection("default")
+        sql = (
+            'INSERT INTO exchange_rate (id, from_currency, to_currency, "on", rate, '
+            "created_at) VALUES ('fx_old', 'USD', 'EUR', '2027-01-12', 0.9, "
+            "'2026-12-01 00:00:00+00:00')"
+        )
+        await connection.execute_script(sql)
+    finally:
+        await close_db()
+    await migrate(empty_database)
+    await init_db(empty_database)
+    try:
+        [row] = await ExchangeRate.all()
+        assert (row.id, row.partner_id, row.rate) == ("fx_old", None, Decimal("0.9"))  # type: ignore[attr-defined]
+        with pytest.raises(IntegrityError):
+            await ExchangeRate.create(
+                id="fx_new",
+                from_currency="USD",
+                to_currency="EUR",
+                on=row.on,
+                rate=Decimal("1"),
+                created_at=row.created_at,
+            )
+    finally:
+        await close_db()

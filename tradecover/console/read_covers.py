@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from tortoise.expressions import Subquery
 from tortoise.functions import Sum
 
 from domain.rules.catalogue import PRODUCTS
@@ -46,14 +47,31 @@ def clock_of(cover: Cover) -> str | None:
     return cover.test_clock_id  # type: ignore[attr-defined,no-any-return]
 
 
-async def exposures(buyer_keys: Iterable[str]) -> dict[tuple[str, str], Decimal]:
+def of_mode(sandbox: bool) -> Subquery:
+    """Partner ids of one mode, for `partner_id__in`: a subquery, not a join (a join on
+    partner makes Tortoise group a sum by it)."""
+    return Subquery(Partner.filter(sandbox=sandbox).values("id"))
+
+
+async def partner_modes(ids: Iterable[str]) -> dict[str, bool]:
+    """Each partner's mode: True for sandbox."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {p.id: p.sandbox for p in await Partner.filter(id__in=wanted)}
+
+
+async def exposures(buyer_keys: Iterable[str], *, sandbox: bool) -> dict[tuple[str, str], Decimal]:
     """U-1 exposure per (buyer, currency): insured amounts of the buyer's pending, active,
-    defaulted and in-claim covers, across partners and products."""
+    defaulted and in-claim covers, across partners and products, of one mode only
+    (sandbox and live are separate worlds: a figure never sums both)."""
     wanted = set(buyer_keys)
     if not wanted:
         return {}
     rows = (
-        await Cover.filter(buyer_key__in=wanted, status__in=EXPOSED_STATUSES)
+        await Cover.filter(
+            buyer_key__in=wanted, status__in=EXPOSED_STATUSES, partner_id__in=of_mode(sandbox)
+        )
         .annotate(total=Sum("insured_amount"))
         .group_by("buyer_key", "currency")
         .values("buyer_key", "currency", "total")
@@ -79,6 +97,8 @@ class Referral:
     time_left: timedelta
     financing: str
     on_clock: bool
+    #: The cover's mode: its exposure counts only covers of the same mode (U-1).
+    sandbox: bool
 
 
 async def referral_of(cover: Cover, real_now: datetime) -> Referral:
@@ -97,7 +117,18 @@ async def referrals(real_now: datetime) -> list[Referral]:
 
 async def _referrals(rows: list[Cover], real_now: datetime) -> list[Referral]:
     partners = await partner_names(r.partner_id for r in rows)  # type: ignore[attr-defined]
-    exposure = await exposures(r.buyer_key for r in rows)
+    modes = await partner_modes(r.partner_id for r in rows)  # type: ignore[attr-defined]
+    # The exposure staff weigh a referral against is that of the cover's own mode (U-1).
+    exposure = {
+        (key, currency, sandbox): amount
+        for sandbox in (False, True)
+        for (key, currency), amount in (
+            await exposures(
+                (r.buyer_key for r in rows if modes.get(r.partner_id, True) == sandbox),  # type: ignore[attr-defined]
+                sandbox=sandbox,
+            )
+        ).items()
+    }
     nows = await clock_nows((clock_of(r) for r in rows), real_now)
     found = []
     for row in rows:
@@ -106,12 +137,16 @@ async def _referrals(rows: list[Cover], real_now: datetime) -> list[Referral]:
             Referral(
                 cover=row,
                 partner=partners.get(row.partner_id, "?"),  # type: ignore[attr-defined]
-                exposure=exposure.get((row.buyer_key, row.currency), Decimal("0")),
+                exposure=exposure.get(
+                    (row.buyer_key, row.currency, modes.get(row.partner_id, True)),  # type: ignore[attr-defined]
+                    Decimal("0"),
+                ),
                 capacity=spec.buyer_capacity,
                 threshold=spec.auto_approval_threshold,
                 time_left=row.confirmation_due_at - nows.get(clock_of(row), real_now),
                 financing=financing_state(row),
                 on_clock=clock_of(row) is not None,
+                sandbox=modes.get(row.partner_id, True),  # type: ignore[attr-defined]
             )
         )
     return found
