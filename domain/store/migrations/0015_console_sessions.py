@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0013_rule_facts')]
+    dependencies = [('models', '0014_sandbox_exchange_rates')]
 
     initial = False
 
