@@ -74,9 +74,7 @@ def normalise_content_type(content_type: str | None) -> str:
 def _visible(text: str) -> str:
     """Without control and invisible format characters (see _REMOVED_CATEGORIES)."""
     return "".join(
-        c
-        for c in text
-        if c in _KEPT_FORMAT or unicodedata.category(c) not in _REMOVED_CATEGORIES
+        c for c in text if c in _KEPT_FORMAT or unicodedata.category(c) not in _REMOVED_CATEGORIES
     )
 
 
