@@ -19,6 +19,7 @@ from domain.services.principals import Principal, authenticate
 from domain.store.claim_models import Document
 from domain.store.cover_models import Cover
 from tests.services.test_activation_races import tr_cover
+from tests.support.documents import pdf as support_pdf
 from tradecover.settings import Settings
 
 NOW = datetime.now(UTC)
@@ -26,9 +27,7 @@ SIZE = 100
 
 
 def pdf(tag: int, size: int = SIZE) -> bytes:
-    """A PDF of exactly `size` bytes, distinct per tag (its own content hash)."""
-    head = b"%PDF-1.7\n%" + str(tag).encode() + b"\n"
-    return head + b"x" * (size - len(head))
+    return support_pdf(tag, size)
 
 
 @pytest.fixture
