@@ -69,6 +69,10 @@ MEANINGS = {
     "deductibles, sums, waiting period...) are the insurer's: the partner requests the "
     "policy without them and insurer staff set them (`setPolicyTerms`, "
     "`setTopUpPolicyTerms`). `field` names the term sent.",
+    "STORAGE_QUOTA_EXCEEDED": "The upload would take the partner's stored documents (the "
+    "sum of every document it has sent) over its quota: smaller by default for sandbox "
+    "partners than for live ones. Nothing is stored; the message gives the bytes used and "
+    "the quota. Ask the insurer for a larger quota.",
 }
 REQUEST_MEANINGS = {
     "UNAUTHENTICATED": "HTTP 401: no `Authorization: Bearer <key>` header, or an unknown or "

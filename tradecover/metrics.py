@@ -7,7 +7,8 @@
 - errors: `tradecover_graphql_errors_total{code}`: each userError's stable code (FI-E1,
   NOT_FOUND, ...) and GRAPHQL_VALIDATION / INTERNAL for request-level errors;
 - business gauges, read from the database at scrape time: covers by status, card holds
-  held, deadlines falling due in the next 24 h, webhook endpoints failing or disabled;
+  held, deadlines falling due in the next 24 h, webhook endpoints failing or disabled,
+  stored document bytes and their quota per partner and mode;
 - the job queues, read from Redis at scrape time: messages waiting per queue and the age
   of the oldest (queue lag).
 
@@ -86,6 +87,18 @@ QUEUE_LAG = Gauge(
     ["queue"],
     registry=REGISTRY,
 )
+DOCUMENT_BYTES = Gauge(
+    "tradecover_document_stored_bytes",
+    "Document bytes stored per partner (the SUM its storage quota counts)",
+    ["partner", "mode"],
+    registry=REGISTRY,
+)
+DOCUMENT_QUOTA = Gauge(
+    "tradecover_document_quota_bytes",
+    "Document bytes each partner of the mode may keep stored",
+    ["mode"],
+    registry=REGISTRY,
+)
 QUEUES = ("default",)
 NAMESPACE = "tradecover"  # workers/broker.py's RedisBroker namespace
 
@@ -142,6 +155,22 @@ async def _business_gauges(now: datetime) -> None:
         await live.filter(enabled=True, consecutive_failures__gt=0).count()
     )
     ENDPOINTS_FAILING.labels("disabled").set(await live.filter(enabled=False).count())
+    await _storage_gauges()
+
+
+async def _storage_gauges() -> None:
+    """Two grouped sums at scrape time (document_quota.usage_by_partner): the rows are
+    the count, so the gauge cannot drift from what the quota decides on. Partners with
+    nothing stored have no series: sandbox sign-ups do not each add one."""
+    from domain.services import document_quota
+
+    DOCUMENT_BYTES.clear()
+    for usage in await document_quota.usage_by_partner():
+        if usage.used:
+            DOCUMENT_BYTES.labels(usage.partner_id, usage.mode).set(usage.used)
+    quotas = document_quota.current()
+    DOCUMENT_QUOTA.labels("live").set(quotas.live)
+    DOCUMENT_QUOTA.labels("sandbox").set(quotas.sandbox)
 
 
 async def _queue_gauges(redis_url: str, now_ms: float) -> None:

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     #: Production: serve /metrics without a token (a network policy keeps it private).
     metrics_public: bool = False
+    #: Document bytes each partner may keep stored (SUM of its documents' sizes), by the
+    #: partner's mode; an upload over it is refused with STORAGE_QUOTA_EXCEEDED.
+    document_quota_bytes_live: int = Field(default=10 * 1024**3, ge=0)
+    document_quota_bytes_sandbox: int = Field(default=200 * 1024**2, ge=0)
     #: Fault injection for crash tests: "point=seconds,...", and where to drop markers.
     fault_pauses: str = ""
     fault_marker_dir: Path | None = None

@@ -1,18 +1,21 @@
 """submitDocument (LIFECYCLE 5): any time after bind, a partner sends a file for a cover.
 
-The bytes are stored first, by content hash (document_storage); then one transaction
-records the Document row, the cover event and the claim checklist tick. A failure after
-the bytes are stored leaves only an unreferenced blob, never a row without its file.
+The bytes are staged first (document_storage); then one transaction decides the
+partner's storage quota (document_quota), places the bytes under their content hash and
+records the Document row, the cover event and the claim checklist tick. A refusal leaves
+nothing stored; a failure after the placement leaves only an unreferenced blob, never a
+row without its file.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from domain.services import claims, cover_events, document_storage, event_sequence
+from domain.services import claims, cover_events, document_quota, event_sequence
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
@@ -48,7 +51,19 @@ MAX_FILENAME = 255
 DEFAULT_FILENAME = "document"
 DECLINED = "DECLINED"
 FILE_FIELD = ("input", "file")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Declared types whose bytes must be text: UTF-8 (US-ASCII is a subset, a BOM is
+#: allowed) without control characters other than tab, line feed, carriage return and
+#: form feed. Binary content (an ELF header starts with DEL, then NUL bytes) is refused.
+TEXT_TYPES = frozenset({"text/plain"})
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")  # C0, DEL, C1
+#: Format characters a filename keeps: the zero-width (non-)joiners that Persian, Indic
+#: scripts and emoji sequences need. Every other Cf character goes (the bidirectional
+#: controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C that make
+#: "invoice\u202efdp.exe" read as "invoiceexe.pdf", the BOM, soft hyphens, tags).
+_KEPT_FORMAT = frozenset({"\u200c", "\u200d"})
+#: Categories removed: controls (C0, DEL and C1), format characters, surrogates,
+#: line and paragraph separators.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def normalise_content_type(content_type: str | None) -> str:
@@ -56,10 +71,17 @@ def normalise_content_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _visible(text: str) -> str:
+    """Without control and invisible format characters (see _REMOVED_CATEGORIES)."""
+    return "".join(
+        c for c in text if c in _KEPT_FORMAT or unicodedata.category(c) not in _REMOVED_CATEGORIES
+    )
+
+
 def sanitise_filename(filename: str | None) -> str:
-    """The base name only (either path separator), without control characters, at most
-    MAX_FILENAME characters with the extension kept."""
-    name = _CONTROL.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    """The base name only (either path separator), without control or bidirectional
+    characters, at most MAX_FILENAME characters with the extension kept."""
+    name = _visible((filename or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
     if name in ("", ".", ".."):
         return DEFAULT_FILENAME
     if len(name) <= MAX_FILENAME:
@@ -91,6 +113,24 @@ def check_content(content_type: str, content: bytes) -> None:
         raise DomainError(
             "INVALID_INPUT", f"The file content is not {content_type} as declared.", FILE_FIELD
         )
+    if content_type in TEXT_TYPES and not is_text(content):
+        raise DomainError(
+            "INVALID_INPUT",
+            f"The file content is not {content_type} as declared: send UTF-8 text "
+            "without control characters.",
+            FILE_FIELD,
+        )
+
+
+def is_text(content: bytes) -> bool:
+    """UTF-8 text without NUL or other control bytes (tab, newlines, form feed allowed)."""
+    if _BINARY_BYTES.search(content):
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def _bound_cover(principal: Principal, cover_id: str) -> Cover:
@@ -123,9 +163,15 @@ async def submit_document(
     name = sanitise_filename(filename)
     now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
 
-    sha256 = await document_storage.current().put(content)
-    async with in_transaction():
+    partner_id = cover.partner_id  # type: ignore[attr-defined]
+    await document_quota.check(partner_id, len(content), FILE_FIELD)
+    async with (
+        document_quota.staged_upload(partner_id, content) as upload,
+        in_transaction(),
+    ):
         await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
+        await upload.admit(FILE_FIELD)
+        sha256 = upload.sha256
         document = await Document.create(
             id=new_id("doc"),
             cover_id=cover.id,

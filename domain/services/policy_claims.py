@@ -21,7 +21,7 @@ from domain.rules.wt import settlement as settlement_rules
 from domain.services import (
     buyer_credits,
     cover_events,
-    document_storage,
+    document_quota,
     documents,
     event_sequence,
     outbox,
@@ -217,9 +217,15 @@ async def submit_policy_document(
     documents.check_content(declared, content)
     policy = await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
     now = await policies.policy_now(policy, real_now)
-    sha256 = await document_storage.current().put(content)
+    partner_id = policy.partner_id  # type: ignore[attr-defined]
+    await document_quota.check(partner_id, len(content), documents.FILE_FIELD)
     messages: list[OutboxMessage] = []
-    async with event_sequence.policy_transaction(policy.id):
+    async with (
+        document_quota.staged_upload(partner_id, content) as upload,
+        event_sequence.policy_transaction(policy.id),
+    ):
+        await upload.admit(documents.FILE_FIELD)  # the partner's stored bytes (quota)
+        sha256 = upload.sha256
         document = await PolicyDocument.create(
             id=new_id("pdo"),
             claim_id=claim.id,

@@ -10,7 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from domain.services import document_storage
-from tradecover.console import charts, read_buyers, read_claims, read_covers, read_ops, sessions
+from tradecover.console import (
+    charts,
+    read_buyers,
+    read_claims,
+    read_covers,
+    read_ops,
+    read_storage,
+    sessions,
+)
 from tradecover.console.rendering import PREFIX, money, render
 from tradecover.console.sessions import Staff, staff_page
 
@@ -175,5 +183,9 @@ async def chart_page(request: Request, staff: Staff) -> Response:
     return render(
         request,
         "charts.html",
-        {"charts": [(name, titles[name], svg) for name, svg in drawn.items()], "data": data},
+        {
+            "charts": [(name, titles[name], svg) for name, svg in drawn.items()],
+            "data": data,
+            "storage": await read_storage.storage_by_mode(),
+        },
     )
