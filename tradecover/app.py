@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     configure_process(settings, serves_metrics=True)
 
-    def view(schema: strawberry.Schema) -> TradecoverGraphQL:
+    def view(schema: strawberry.Schema, *, introspection: bool) -> TradecoverGraphQL:
         return TradecoverGraphQL(
             schema,
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -48,13 +48,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             multipart_uploads_enabled=True,
             idempotency_wait_seconds=settings.idempotency_wait_seconds,
             dev=settings.is_dev,
+            suggestions=introspection,
         )
 
     open_schema = build_schema(introspection=True)
     limiter = rate_limiter(settings, paginated_fields(open_schema._schema))
     endpoint = GraphQLEndpoint(
-        view(open_schema),
-        view(build_schema(introspection=False)),
+        view(open_schema, introspection=True),
+        view(build_schema(introspection=False), introspection=False),
         dev=settings.is_dev,
         rate_limiter=limiter,
     )

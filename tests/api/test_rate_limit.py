@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
 
 from domain.services.principals import Principal
 from schema.build import build_schema
 from tests.builders import QUOTE_MUTATION, fi_input
-from tests.conftest import GraphQLClient
 from tradecover.http.rate_limit import CostModel, Policy, RateLimiter, TokenBucket, paginated_fields
 from tradecover.redis_server import free_port
 
@@ -38,28 +35,6 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 def bucket_key() -> str:
     return f"tc:ratelimit:test:{secrets.token_hex(8)}"
-
-
-@pytest.fixture
-def limited_api(app_settings: Any, jobs: Any) -> Callable[..., Any]:
-    """An API client whose app has the given settings overrides."""
-    from domain.services import outbox
-    from tradecover.app import create_app
-
-    @asynccontextmanager
-    async def client(**overrides: Any) -> AsyncIterator[GraphQLClient]:
-        app = create_app(app_settings.model_copy(update=overrides), manage_database=False)
-        outbox.set_sender(jobs.send)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t.test") as http:
-            yield GraphQLClient(http)
-        # httpx's transport runs no lifespan, which is where the app closes its limiter.
-        endpoint = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
-        limiter = endpoint.endpoint.rate_limiter  # type: ignore[attr-defined]
-        if limiter is not None:
-            await limiter.aclose()
-
-    return client
 
 
 # --------------------------------------------------------------------------- bucket

@@ -39,6 +39,7 @@ from tradecover.http.body_limit import BodyTooLarge
 from tradecover.http.errors import request_error
 from tradecover.http.operations import is_mutation
 from tradecover.http.rate_limit import RateLimiter
+from tradecover.http.request_size import RequestTooLarge, refusal_of
 from tradecover.logs import bind, log_context
 
 log = logging.getLogger("tradecover.http")
@@ -85,21 +86,51 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and the idempotency protocol."""
 
     def __init__(
-        self, *args: Any, idempotency_wait_seconds: float = 10.0, dev: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        idempotency_wait_seconds: float = 10.0,
+        dev: bool = False,
+        suggestions: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.idempotency_wait_seconds = idempotency_wait_seconds
         self.dev = dev
+        self.suggestions = suggestions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except RequestTooLarge as refused:  # raised before any response was started
+            await refused.response(scope, receive, send)
 
     async def parse_http_body(self, request: Any) -> Any:
         """A body strawberry cannot read (JSON that is not an object, a malformed multipart
-        `operations`/`map`) is the client's error, a 400, not a 500 from deep inside it."""
+        `operations`/`map`) is the client's error, a 400, not a 500 from deep inside it.
+        A query or variables over their caps (request_size.py) are refused here, after the
+        JSON or multipart body is decoded and before the query text is parsed."""
         try:
-            return await super().parse_http_body(request)
+            data = await super().parse_http_body(request)
         except (HTTPException, BodyTooLarge):
             raise  # BodyTooLarge: tradecover/http/body_limit.py answers 413
         except Exception as error:
             raise HTTPException(400, "Malformed GraphQL request body.") from error
+        for item in data if isinstance(data, list) else [data]:
+            refused = refusal_of({"query": item.query, "variables": item.variables})
+            if refused is not None:
+                raise RequestTooLarge(refused)
+        return data
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        """With introspection off, validation errors do not suggest names ("Did you mean
+        'coverage'?"): they would hand the schema out field by field to a caller that may
+        not read it."""
+        processed = await super().process_result(request, result)
+        if not self.suggestions and isinstance(processed, dict):
+            for error in processed.get("errors") or ():
+                if isinstance(error, dict) and isinstance(error.get("message"), str):
+                    error["message"] = _SUGGESTION.sub("", error["message"])
+        return processed
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson too; its JSONDecodeError is json's, so a bad body is still a 400."""
@@ -205,6 +236,10 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
             await idempotency.complete(principal, key, result.data)
         return result
 
+
+#: graphql-core's `did_you_mean` text: " Did you mean 'a', 'b', or 'c'?" (also "the enum
+#: value 'X'"), at the end of a message or before the next sentence of a coercion error.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 

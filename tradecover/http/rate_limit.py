@@ -18,7 +18,9 @@ query text, as partners repeat theirs):
   time of a small query); a multipart upload counts as one mutation, its body unread;
 - +ceil(first / 25) per field taking `first` (schema fields with a `first` argument,
   default when omitted, clamped to 0..100): `covers(first: 100)` adds 4. Nested lists add,
-  they do not multiply.
+  they do not multiply;
+- + the size of the query text and of the variables (request_size.size_cost): a document
+  over the query cap is charged its whole size and never parsed here.
 A cost above the burst is charged as the burst (otherwise it could never be served).
 
 Refusals: HTTP 429, a GraphQL-shaped body with code RATE_LIMITED and `retryAfter`, and
@@ -72,6 +74,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Send
 
 from domain.services.principals import Principal
+from tradecover.http import request_size
 from tradecover.http.errors import request_error
 
 log = logging.getLogger("tradecover.http.rate_limit")
@@ -193,12 +196,26 @@ class CostModel:
         self.paginated = dict(paginated)
         self._shape = lru_cache(maxsize=1024)(self._parse_shape)
 
-    def of_body(self, body: Any) -> int:
-        """Cost of a decoded JSON request body (a list is a batch: costs add)."""
+    def of_body(self, body: Any, body_bytes: int = 0) -> int:
+        """Cost of a decoded JSON request body of `body_bytes` bytes (a list is a batch:
+        costs add), its size included."""
+        return self._of_operations(body) + self.of_size(body, body_bytes)
+
+    def of_size(self, body: Any, body_bytes: int) -> int:
+        """The tokens a decoded body's size adds (cheap: no parsing)."""
+        items = body if isinstance(body, list) else [body]
+        query_size = sum(
+            request_size.query_bytes(item.get("query")) for item in items if isinstance(item, dict)
+        )
+        return request_size.size_cost(query_size, max(0, body_bytes - query_size))
+
+    def _of_operations(self, body: Any) -> int:
         if isinstance(body, list):
-            return max(1, sum(self.of_body(item) for item in body))
+            return max(1, sum(self._of_operations(item) for item in body))
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 1
+        if request_size.query_bytes(body["query"]) > request_size.MAX_QUERY_BYTES:
+            return 1  # never parsed: refused by the view, charged by its size
         operation = body.get("operationName")
         variables = body.get("variables")
         return self.of_operation(
@@ -304,19 +321,40 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def refusal(retry_after: float, limit: int) -> Response:
+#: A refused request whose unread body is over this many bytes is answered with
+#: `Connection: close`: keeping the connection would make the server read and discard the
+#: rest of the body (a flood of 4 MB documents refused unread still cost the event loop
+#: ~200 MB/s of socket reads), and a closed connection costs the flooder, not the server.
+CLOSE_OVER_UNREAD_BYTES = 64 * 1024
+
+
+def refusal(retry_after: float, limit: int, *, close: bool = False) -> Response:
     seconds = max(1, math.ceil(retry_after))
+    headers = {
+        "Retry-After": str(seconds),
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": "0",
+    }
+    if close:
+        headers["Connection"] = "close"
     return request_error(
         429,
         "RATE_LIMITED",
         f"Rate limit exceeded; retry in {seconds} s.",
-        headers={
-            "Retry-After": str(seconds),
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": "0",
-        },
+        headers=headers,
         retryAfter=seconds,
     )
+
+
+def declared_length(request: Request) -> int:
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() and request.method == "POST" else 0
+
+
+def big_unread_body(request: Request) -> bool:
+    declared = request.headers.get("content-length", "")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    return chunked or (declared.isdigit() and int(declared) > CLOSE_OVER_UNREAD_BYTES)
 
 
 class RateLimiter:
@@ -360,8 +398,12 @@ class RateLimiter:
         mode = "test" if principal.sandbox else "live"
         return f"tc:ratelimit:partner:{principal.id}:{mode}", self.partner
 
-    async def request_cost(self, request: Request) -> tuple[int, bytes | None]:
-        """The cost, and the body when it had to be read."""
+    async def request_cost(
+        self, request: Request, affordable: Callable[[int], bool] = lambda cost: True
+    ) -> tuple[int, bytes | None]:
+        """The cost, and the body when it had to be read. The size is costed first; when
+        `affordable(size cost)` says the bucket cannot hold even that, the query is not
+        parsed (that parse is what a flood of big documents wants the server to do)."""
         content_type = request.headers.get("content-type", "")
         if request.method != "POST":
             return 1, None
@@ -371,9 +413,13 @@ class RateLimiter:
             return 1, None
         body = await request.body()
         try:
-            return self.costs.of_body(orjson.loads(body)), body
+            decoded = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return 1, body
+            return 1 + request_size.size_cost(0, len(body)), body
+        floor = 1 + self.costs.of_size(decoded, len(body))
+        if not affordable(floor):
+            return floor, body
+        return self.costs.of_body(decoded, len(body)), body
 
     async def check(self, key: str, policy: Policy, cost: int) -> Decision | None:
         """The bucket's decision, or None when Redis cannot be asked (fail open)."""
@@ -416,18 +462,31 @@ class RateLimiter:
         self, request: Request, principal: Principal, receive: Receive, send: Send
     ) -> Admission:
         key, policy = self.bucket_of(principal)
-        # Any request costs at least 1: an empty bucket refuses before the body is read.
+        # Any request costs at least 1, and a body of n bytes at least its size cost as
+        # variables (the cheapest bytes): a bucket known not to hold that is refused before
+        # the body is read.
+        floor = min(policy.burst, 1 + request_size.size_cost(0, declared_length(request)))
         at_most = self._at_most(key, policy, self.clock())
-        if at_most is not None and at_most < 1:
-            wait = (1 - at_most) / policy.per_second
-            return Admission(refusal(wait, policy.burst), receive, send)
-        cost, body = await self.request_cost(request)
+        if at_most is not None and at_most < floor:
+            wait = (floor - at_most) / policy.per_second
+            close = big_unread_body(request)
+            return Admission(refusal(wait, policy.burst, close=close), receive, send)
+
+        def affordable(cost: int) -> bool:
+            known = self._at_most(key, policy, self.clock())
+            return known is None or known >= min(cost, policy.burst)
+
+        cost, body = await self.request_cost(request, affordable)
         if body is not None:
             receive = _replay(body, receive)
         decision = await self.check(key, policy, cost)
         if decision is None:
             return Admission(None, receive, send)
         if not decision.allowed:
+            if body is not None and len(body) > CLOSE_OVER_UNREAD_BYTES:
+                # Reading a big body is work done: it is charged (what the body's length
+                # costs at the least), so the partner's next big ones are refused unread.
+                await self.check(key, policy, floor)
             return Admission(refusal(decision.retry_after, policy.burst), receive, send)
         headers = [
             (b"x-ratelimit-limit", str(policy.burst).encode()),
