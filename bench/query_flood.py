@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from quote_throughput import cpu_seconds  # noqa: E402
-from rate_limit_fairness import Phase, create_partner, env_for, server  # noqa: E402
+from rate_limit_fairness import Phase, create_partner, env_for, server, steady  # noqa: E402
 
 from tradecover.http.request_size import MAX_QUERY_BYTES  # noqa: E402
 from tradecover.redis_server import RedisServer  # noqa: E402
@@ -65,33 +65,6 @@ def unique_document(n: int, size: int) -> bytes:
     else:
         query = f'{{ products(x: "{n}{"a" * room}") {{ code }} }}'
     return json.dumps({"query": query[:size]}).encode()
-
-
-async def steady(base: str, key: str, rate: float, seconds: float, phase: Phase) -> None:
-    """Open loop: request i is sent at start + i / rate, whatever the earlier ones do."""
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
-        for _ in range(3):
-            await c.post("/graphql", content=PRODUCTS)
-
-        async def one() -> None:
-            sent = time.perf_counter()
-            try:
-                status = (await c.post("/graphql", content=PRODUCTS)).status_code
-            except httpx.HTTPError:
-                status = 0
-            phase.statuses[status] += 1
-            if status == 200:
-                phase.latencies.append(time.perf_counter() - sent)
-                phase.timeline.append((sent - start, phase.latencies[-1]))
-
-        start = time.perf_counter()
-        tasks = []
-        for i in range(max(1, int(rate * seconds))):
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
 
 
 async def flood(base: str, key: str, loops: int, size: int, seconds: float) -> dict[str, Any]:
@@ -119,7 +92,7 @@ def measured(name: str, base: str, pid: int, key: str, args: Any) -> Phase:
     """B's open loop for one phase, with the server's CPU share over it."""
     phase = Phase(name)
     cpu, began = cpu_seconds(pid), time.perf_counter()
-    asyncio.run(steady(base, key, args.b_rate, args.seconds, phase))
+    asyncio.run(steady(base, key, args.b_rate, args.seconds, phase, PRODUCTS))
     phase.server_cpu = (cpu_seconds(pid) - cpu) / (time.perf_counter() - began)
     return phase
 

@@ -116,18 +116,21 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
-async def steady(base: str, key: str, rate: float, seconds: float, phase: Phase) -> None:
-    """Open loop: request i is sent at start + i / rate, whatever the earlier ones do."""
+async def steady(
+    base: str, key: str, rate: float, seconds: float, phase: Phase, body: bytes = BODY
+) -> None:
+    """Open loop: request i is sent at start + i / rate, whatever the earlier ones do
+    (`body`: the request, a quote by default; bench/query_flood.py sends a small query)."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
         for _ in range(3):  # warm the connection and the server's caches
-            await c.post("/graphql", content=BODY)
+            await c.post("/graphql", content=body)
 
         async def one() -> None:
             sent = time.perf_counter()
             try:
-                response = await c.post("/graphql", content=BODY)
+                response = await c.post("/graphql", content=body)
                 status = response.status_code
                 if status == 200 and response.json().get("errors"):
                     status = 599  # a GraphQL error: not a served quote
