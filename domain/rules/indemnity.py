@@ -16,10 +16,14 @@ from decimal import Decimal
 from domain.rules.catalogue import FI, TR
 from domain.rules.deadlines import payable_by as payable_by
 from domain.rules.exclusions import net_of_vat
-from domain.rules.money import round_cents
+from domain.rules.money import (
+    checked_cents,
+    checked_percent,
+    percent_share,
+    percent_text,
+)
 
 ZERO = Decimal("0.00")
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,10 @@ def fi_indemnity(
     """FI-C3: coverage% x min(unpaid - recoveries before payment, insured amount), never
     below 0; the insured amount is the financed amount (FI-C1). C-3: given the invoice's
     amounts, the loss is taken net of its VAT share (VAT is never indemnified)."""
-    unpaid = _cents(unpaid, "unpaid")
-    recoveries = _cents(recoveries_before_payment, "recoveries_before_payment")
-    insured = _cents(insured_amount, "insured_amount")
-    percent = _percent(coverage_percent)
+    unpaid = checked_cents(unpaid, "unpaid")
+    recoveries = checked_cents(recoveries_before_payment, "recoveries_before_payment")
+    insured = checked_cents(insured_amount, "insured_amount")
+    percent = checked_percent(coverage_percent)
     gross_loss = max(unpaid - recoveries, ZERO)
     loss = gross_loss
     vat_lines: tuple[IndemnityLine, ...] = ()
@@ -61,7 +65,7 @@ def fi_indemnity(
             IndemnityLine("Less its VAT share (never indemnified)", loss - gross_loss, "C-3"),
         )
     capped = min(loss, insured)
-    indemnity = _share(capped, percent)
+    indemnity = percent_share(capped, percent)
     return IndemnityResult(
         indemnity,
         (
@@ -70,7 +74,7 @@ def fi_indemnity(
             *vat_lines,
             IndemnityLine("Insured loss", loss, "FI-C3"),
             IndemnityLine(f"Capped at the insured amount ({insured})", capped, "FI-C1"),
-            IndemnityLine(f"Coverage {_text(percent)}%", indemnity, "FI-C1"),
+            IndemnityLine(f"Coverage {percent_text(percent)}%", indemnity, "FI-C1"),
             IndemnityLine("Indemnity", indemnity, "FI-C3"),
         ),
     )
@@ -84,14 +88,14 @@ def tr_indemnity(
 ) -> IndemnityResult:
     """TR-S2: coverage% x (invoice amount excl. VAT - what the client paid), capped at
     coverage% x the guaranteed amount, never below 0. VAT is never indemnified (C-3)."""
-    invoice = _cents(invoice_amount_excl_vat, "invoice_amount_excl_vat")
-    paid = _cents(paid_by_client, "paid_by_client")
-    guaranteed = _cents(guaranteed_amount, "guaranteed_amount")
-    percent = _percent(coverage_percent)
+    invoice = checked_cents(invoice_amount_excl_vat, "invoice_amount_excl_vat")
+    paid = checked_cents(paid_by_client, "paid_by_client")
+    guaranteed = checked_cents(guaranteed_amount, "guaranteed_amount")
+    percent = checked_percent(coverage_percent)
     unpaid = max(invoice - paid, ZERO)
-    covered = _share(unpaid, percent)
-    indemnity = min(covered, _share(guaranteed, percent))
-    pct = _text(percent)
+    covered = percent_share(unpaid, percent)
+    indemnity = min(covered, percent_share(guaranteed, percent))
+    pct = percent_text(percent)
     return IndemnityResult(
         indemnity,
         (
@@ -148,39 +152,13 @@ def payments_at_payment(
         if paid_on is not None and payment.received_on > paid_on:
             later.append(payment)
         else:
-            deducted += _cents(payment.amount, "payment")
+            deducted += checked_cents(payment.amount, "payment")
     return PaymentsAtPayment(deducted, tuple(later))
 
 
 def recovery_split(recovered: Decimal, coverage_percent: Decimal) -> tuple[Decimal, Decimal]:
     """FI-R1: a recovery after the indemnity, as (insurer's share, insured's share): the
     insurer takes coverage% rounded half-up, the insured the rest, so both add up exactly."""
-    amount = _cents(recovered, "recovered")
-    insurer = _share(amount, _percent(coverage_percent))
+    amount = checked_cents(recovered, "recovered")
+    insurer = percent_share(amount, checked_percent(coverage_percent))
     return insurer, amount - insurer
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)
-
-
-def _percent(percent: Decimal) -> Decimal:
-    if not isinstance(percent, Decimal):
-        raise TypeError(f"coverage_percent must be a Decimal, not {type(percent).__name__}")
-    if not (percent.is_finite() and 0 < percent <= HUNDRED):
-        raise ValueError(f"coverage_percent must be above 0 and at most 100, not {percent}")
-    return percent
-
-
-def _share(amount: Decimal, percent: Decimal) -> Decimal:
-    """percent% of amount, rounded half-up to the cent."""
-    return round_cents(amount * percent / HUNDRED)
-
-
-def _text(percent: Decimal) -> str:
-    """90 -> "90", 87.50 -> "87.5" (no exponent)."""
-    return format(percent.normalize(), "f")

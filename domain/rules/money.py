@@ -6,11 +6,44 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
 
 
 def round_cents(value: Decimal) -> Decimal:
     """Round half-up to the cent (0.005 -> 0.01), the product's only rounding mode."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# The rule functions' own argument checks (a programming error, not a partner's input:
+# that goes through parse_amount) and their percent arithmetic, shared by every product.
+
+
+def checked_cents(amount: Decimal, name: str) -> Decimal:
+    """A rule's money argument: a finite Decimal of at least 0, at the cent."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
+    return round_cents(amount)
+
+
+def checked_percent(percent: Decimal, name: str = "coverage_percent") -> Decimal:
+    """A rule's percentage argument: a finite Decimal above 0 and at most 100."""
+    if not isinstance(percent, Decimal):
+        raise TypeError(f"{name} must be a Decimal, not {type(percent).__name__}")
+    if not (percent.is_finite() and 0 < percent <= HUNDRED):
+        raise ValueError(f"{name} must be above 0 and at most 100, not {percent}")
+    return percent
+
+
+def percent_share(amount: Decimal, percent: Decimal) -> Decimal:
+    """percent% of amount, rounded half-up to the cent."""
+    return round_cents(amount * percent / HUNDRED)
+
+
+def percent_text(percent: Decimal) -> str:
+    """90 -> "90", 87.50 -> "87.5" (no exponent), for indemnity line labels."""
+    return format(percent.normalize(), "f")
 
 
 @dataclass(frozen=True)

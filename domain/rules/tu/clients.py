@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from domain.rules.money import round_cents
+from domain.rules.money import checked_cents, round_cents
 from domain.rules.violations import Violation
 
 ZERO = Decimal("0.00")
@@ -42,8 +42,8 @@ def first_layer_limit(
     are not part of it ("Este incluye límites temporales, pero no límites adicionales
     otorgados a través de otros seguros"). `other_insurance` is taken only to be ignored."""
     for name, value in (("granted", granted), ("temporary", temporary)):
-        _cents(value, name)
-    _cents(other_insurance, "other_insurance")
+        checked_cents(value, name)
+    checked_cents(other_insurance, "other_insurance")
     return round_cents(granted) + round_cents(temporary)
 
 
@@ -92,11 +92,3 @@ def check_client_at_signing(
         f"earlier undisputed invoice, more than {overdue_days}: not covered.",
         ("input", "buyer"),
     )
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)

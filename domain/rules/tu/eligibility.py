@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from domain.rules.money import round_cents
+from domain.rules.money import checked_cents
 from domain.rules.tu.terms import TopUpTerms
 from domain.rules.violations import Violation
 
@@ -53,8 +53,8 @@ def check_delivery(
     cancelled), so does the top-up ("Si el Asegurador de Primera Capa otorga cobertura a
     pesar del Corte de Suministro, la Compañía acepta otorgar cobertura adicional").
     """
-    _cents(amount, "amount")
-    limit = _cents(limit_in_force, "limit_in_force")
+    checked_cents(amount, "amount")
+    limit = checked_cents(limit_in_force, "limit_in_force")
     _days(overdue_days_at_delivery, "overdue_days_at_delivery")
     found: list[Violation] = []
     if not terms.period_start <= delivered_on <= terms.period_end:
@@ -119,8 +119,8 @@ def check_loss(
     insolvency proceedings, every recovery exhausted, and above the PNI threshold; a loss
     equal to it is not indemnifiable ("sean superiores al importe especificado en el
     artículo 10.a ... es decir, no se trata de una Pérdida no-indemnizable")."""
-    loss = _cents(loss_amount, "loss_amount")
-    threshold = _cents(terms.pni_threshold, "pni_threshold")
+    loss = checked_cents(loss_amount, "loss_amount")
+    threshold = checked_cents(terms.pni_threshold, "pni_threshold")
     found: list[Violation] = []
     if not admitted_in_proceedings:
         found.append(
@@ -225,11 +225,3 @@ def _days(value: int, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a count of days of at least 0, not {value!r}")
     return value
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)

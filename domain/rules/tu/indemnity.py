@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.rules.indemnity import IndemnityLine
-from domain.rules.money import CENT, round_cents
+from domain.rules.money import (
+    CENT,
+    HUNDRED,
+    checked_cents,
+    checked_percent,
+    percent_share,
+    percent_text,
+)
 from domain.rules.tu.terms import TopUpTerms
 
 ZERO = Decimal("0.00")
-HUNDRED = Decimal(100)
 
 #: TU-C1: the top-up coverage percentage is above 0 and at most this (and at most the
 #: first layer's, art. 7.2: "que no podrá ser superior al porcentaje de cobertura del
@@ -96,19 +102,19 @@ def tu_indemnity(
        deductible is borne by insured losses, and the premium only suspends the right
        to be paid.
     """
-    percent = _percent(coverage_percent, "coverage_percent")
-    first_percent = _percent(first_layer_coverage_percent, "first_layer_coverage_percent")
+    percent = checked_percent(coverage_percent, "coverage_percent")
+    first_percent = checked_percent(first_layer_coverage_percent, "first_layer_coverage_percent")
     if percent > first_percent:
         raise ValueError(
             f"coverage_percent {percent} exceeds the first layer's {first_percent} (TU-C1)"
         )
-    loss = _cents(covered_loss, "covered_loss")
-    limit = _cents(top_up_limit, "top_up_limit")
-    sum_left = _cents(remaining_sum_insured, "remaining_sum_insured")
-    recoveries = _cents(recoveries_and_setoffs, "recoveries_and_setoffs")
-    deductible = _cents(per_loss_deductible, "per_loss_deductible")
-    aggregate = _cents(aggregate_deductible_remaining, "aggregate_deductible_remaining")
-    first_final = _cents(first_layer_final_indemnity, "first_layer_final_indemnity")
+    loss = checked_cents(covered_loss, "covered_loss")
+    limit = checked_cents(top_up_limit, "top_up_limit")
+    sum_left = checked_cents(remaining_sum_insured, "remaining_sum_insured")
+    recoveries = checked_cents(recoveries_and_setoffs, "recoveries_and_setoffs")
+    deductible = checked_cents(per_loss_deductible, "per_loss_deductible")
+    aggregate = checked_cents(aggregate_deductible_remaining, "aggregate_deductible_remaining")
+    first_final = checked_cents(first_layer_final_indemnity, "first_layer_final_indemnity")
 
     limited = min(loss, limit)
     in_sum = min(limited, sum_left)
@@ -116,7 +122,7 @@ def tu_indemnity(
     deducted = min(deductible, in_sum - recovered)
     used = min(aggregate, in_sum - recovered - deducted)
     excess = in_sum - recovered - deducted - used
-    covered = _share(excess, percent)
+    covered = percent_share(excess, percent)
     capped = min(covered, first_final)
     amount = capped if premium_paid else ZERO
     lines = [
@@ -132,7 +138,9 @@ def tu_indemnity(
         ),
         IndemnityLine("Loss in excess of the deductibles", excess, "TU-C1"),
         IndemnityLine(
-            f"Coverage {_text(percent)}% (first layer {_text(first_percent)}%)", covered, "TU-C1"
+            f"Coverage {percent_text(percent)}% (first layer {percent_text(first_percent)}%)",
+            covered,
+            "TU-C1",
         ),
         IndemnityLine(
             f"Capped at the first layer's final indemnity ({first_final})", capped, "TU-C1"
@@ -152,9 +160,9 @@ def apply_losses_in_year(terms: TopUpTerms, losses: Sequence[LossInput]) -> list
     recoveries received after them, never above the annual sum insured (art. 7.3: "se
     reducirá por el importe de las Indemnizaciones pagadas y/o adeudadas ... y se
     incrementará por los recobros recibidos")."""
-    sum_insured = _cents(terms.annual_sum_insured, "annual_sum_insured")
+    sum_insured = checked_cents(terms.annual_sum_insured, "annual_sum_insured")
     sum_left = sum_insured
-    aggregate_left = _cents(terms.annual_aggregate_deductible, "annual_aggregate_deductible")
+    aggregate_left = checked_cents(terms.annual_aggregate_deductible, "annual_aggregate_deductible")
     results: list[TopUpIndemnity] = []
     for loss in losses:
         result = tu_indemnity(
@@ -170,7 +178,7 @@ def apply_losses_in_year(terms: TopUpTerms, losses: Sequence[LossInput]) -> list
             premium_paid=loss.premium_paid,
         )
         aggregate_left -= result.aggregate_deductible_used
-        received = _cents(loss.recoveries_received, "recoveries_received")
+        received = checked_cents(loss.recoveries_received, "recoveries_received")
         owed = result.amount + result.withheld
         sum_left = min(sum_left - owed + received, sum_insured)
         results.append(result)
@@ -192,11 +200,11 @@ def tu_recovery_shares(
     largest remainders, ties in the order insured, first layer, top-up. So the shares add
     up exactly, each is within a cent of its exact pro rata, and a base of 0 gets nothing.
     """
-    total = _cents(recovery, "recovery")
+    total = checked_cents(recovery, "recovery")
     bases = (
-        _cents(insured_share_base, "insured_share_base"),
-        _cents(first_layer_share_base, "first_layer_share_base"),
-        _cents(top_up_share_base, "top_up_share_base"),
+        checked_cents(insured_share_base, "insured_share_base"),
+        checked_cents(first_layer_share_base, "first_layer_share_base"),
+        checked_cents(top_up_share_base, "top_up_share_base"),
     )
     base_total = sum(bases, ZERO)
     if base_total == ZERO:
@@ -218,31 +226,5 @@ def recalculate_after_recovery(paid_indemnity: Decimal, recomputed_indemnity: De
     """TU-R1: after a recovery received once indemnified, the indemnity is recomputed and
     the insured refunds what was overpaid, paid - recomputed, never below 0 (art. 8: "el
     Asegurado tiene la obligación de devolver el exceso de indemnización pagada")."""
-    paid = _cents(paid_indemnity, "paid_indemnity")
-    return max(paid - _cents(recomputed_indemnity, "recomputed_indemnity"), ZERO)
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)
-
-
-def _percent(percent: Decimal, name: str) -> Decimal:
-    if not isinstance(percent, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(percent).__name__}")
-    if not (percent.is_finite() and 0 < percent <= MAX_COVERAGE_PERCENT):
-        raise ValueError(f"{name} must be above 0 and at most 100, not {percent}")
-    return percent
-
-
-def _share(amount: Decimal, percent: Decimal) -> Decimal:
-    """percent% of amount, rounded half-up to the cent."""
-    return round_cents(amount * percent / HUNDRED)
-
-
-def _text(percent: Decimal) -> str:
-    """90 -> "90", 87.50 -> "87.5" (no exponent)."""
-    return format(percent.normalize(), "f")
+    paid = checked_cents(paid_indemnity, "paid_indemnity")
+    return max(paid - checked_cents(recomputed_indemnity, "recomputed_indemnity"), ZERO)

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from domain.rules.money import round_cents
+from domain.rules.money import checked_cents, round_cents
 from domain.rules.tu.terms import TopUpLimitState
 
 ZERO = Decimal("0.00")
@@ -38,8 +38,8 @@ def top_up_limit(requested: Decimal, first_layer_granted: Decimal) -> Decimal:
     """TU-L1: requested - granted, no more than granted, never below 0 (seed 004 art. 2:
     "deducir al importe solicitado ... el Límite del Asegurador de Primera Capa concedido,
     siempre que dicha cantidad no sea superior al límite total concedido")."""
-    requested = _cents(requested, "requested")
-    granted = _cents(first_layer_granted, "first_layer_granted")
+    requested = checked_cents(requested, "requested")
+    granted = checked_cents(first_layer_granted, "first_layer_granted")
     return max(min(requested - granted, granted), ZERO)
 
 
@@ -68,8 +68,8 @@ def on_first_layer_decision(
       recomputes by TU-L1 (TU-L3); anything less leaves the reduced (or zero-locked)
       limit standing.
     """
-    requested = _cents(requested, "requested")
-    new = _cents(new_granted, "new_granted")
+    requested = checked_cents(requested, "requested")
+    new = checked_cents(new_granted, "new_granted")
     if state is None:
         return _recomputed(requested, new)
     if state.last_reduction_on is not None and decided_on < state.last_reduction_on:
@@ -136,11 +136,3 @@ def _reduced(
 def _recomputed(requested: Decimal, granted: Decimal) -> TopUpLimitState:
     """TU-L1, with no reduction pending."""
     return TopUpLimitState(requested, granted, top_up_limit(requested, granted))
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)

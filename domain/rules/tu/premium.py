@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from domain.rules.money import round_cents
+from domain.rules.money import checked_cents, round_cents
 from domain.rules.violations import Violation
 
 ZERO = Decimal("0.00")
@@ -46,10 +46,10 @@ def in_force_on(minimum_premium: Decimal, payments: list[tuple[date, Decimal]]) 
     """TU-P1: the day the payments received reach the annual minimum premium (art. 10.2:
     "no entrará en vigor hasta que la Compañía reciba ... la prima mínima anual"); None
     while they do not. Payments are taken in date order."""
-    minimum = _cents(minimum_premium, "minimum_premium")
+    minimum = checked_cents(minimum_premium, "minimum_premium")
     total = ZERO
     for paid_on, amount in sorted(payments, key=lambda p: p[0]):
-        total += _cents(amount, "payment")
+        total += checked_cents(amount, "payment")
         if total >= minimum:
             return paid_on
     return None
@@ -58,7 +58,7 @@ def in_force_on(minimum_premium: Decimal, payments: list[tuple[date, Decimal]]) 
 def premium_owed_on(minimum_premium: Decimal, period_start: date, on: date) -> Decimal:
     """TU-P1: the minimum premium of every insurance year begun by `on` (art. 6.1: at
     signing and, on renewal, at the start of each insurance year); at least one year's."""
-    minimum = _cents(minimum_premium, "minimum_premium")
+    minimum = checked_cents(minimum_premium, "minimum_premium")
     years = 1
     while on >= period_start + relativedelta(years=years):
         years += 1
@@ -72,7 +72,7 @@ def check_premium_paid(
     instalments included (art. 6.5: "La prima debe estar totalmente pagada ... Esto incluye
     cualquier eventual aplazamiento o fraccionamiento"). One cent short refuses."""
     owed = premium_owed_on(minimum_premium, period_start, on)
-    paid = _cents(paid_total, "paid_total")
+    paid = checked_cents(paid_total, "paid_total")
     if paid >= owed:
         return None
     return Violation(
@@ -157,8 +157,8 @@ def rescission_settlement(
     the days after the rescission day is refunded pro rata temporis: minimum x days left
     in the insurance year / days in it, half-up; otherwise the whole year's premium is
     kept (refund 0). Taxes are not modelled."""
-    minimum = _cents(minimum_premium, "minimum_premium")
-    paid = _cents(premium_paid, "premium_paid")
+    minimum = checked_cents(minimum_premium, "minimum_premium")
+    paid = checked_cents(premium_paid, "premium_paid")
     due_now = max(minimum - paid, ZERO)
     if losses_indemnified_or_owed:
         return ZERO, due_now
@@ -168,11 +168,3 @@ def rescission_settlement(
     days_left = (year_end - rescinded_on).days - 1
     refund = round_cents(minimum * days_left / (year_end - year_start).days)
     return refund, due_now
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{name} must be a finite amount of at least 0, not {amount}")
-    return round_cents(amount)

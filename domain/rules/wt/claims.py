@@ -15,13 +15,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.rules.indemnity import IndemnityLine, IndemnityResult
-from domain.rules.money import round_cents
+from domain.rules.money import (
+    HUNDRED,
+    checked_cents,
+    checked_percent,
+    percent_share,
+    percent_text,
+    round_cents,
+)
 from domain.rules.violations import Violation
 from domain.rules.wt import settlement
 from domain.rules.wt.limits import FIRM_ORDER_LINE, cap_firm_order_indemnity
 
 ZERO = Decimal("0.00")
-HUNDRED = Decimal(100)
 
 #: WT-C1: non-payment is notified within this many days of the due date...
 NOTIFICATION_DAYS = 60
@@ -130,7 +136,9 @@ def claim_processable(accumulated_unpaid: Decimal, threshold: Decimal) -> bool:
     """WT-C5: a buyer's claim is processed only once its accumulated unpaid amount is above
     the minimum unpaid threshold; an amount equal to it is not ("por importe igual o
     inferior a la cifra ... mínima impagada", seed 003 art. 7.1.a)."""
-    return _cents(accumulated_unpaid, "accumulated_unpaid") > _cents(threshold, "threshold")
+    return checked_cents(accumulated_unpaid, "accumulated_unpaid") > checked_cents(
+        threshold, "threshold"
+    )
 
 
 def wt_indemnity(
@@ -187,36 +195,38 @@ def wt_indemnity(
     The period cap comes last: it bounds the indemnities actually paid ("la suma de
     indemnizaciones pagadas").
     """
-    percent = _percent(coverage_percent)
+    percent = checked_percent(coverage_percent)
     rate = _lesser_rate(sale_rate, indemnity_rate)
-    unpaid_given = _cents(insured_unpaid, "insured_unpaid")
-    collections_given = _cents(collections_up_to_payment, "collections_up_to_payment")
-    costs_given = _cents(collection_costs, "collection_costs")
-    outside_given = _cents(outside_cover_collections, "outside_cover_collections")
+    unpaid_given = checked_cents(insured_unpaid, "insured_unpaid")
+    collections_given = checked_cents(collections_up_to_payment, "collections_up_to_payment")
+    costs_given = checked_cents(collection_costs, "collection_costs")
+    outside_given = checked_cents(outside_cover_collections, "outside_cover_collections")
     unpaid, collections, costs, outside = (
         _convert(a, rate) for a in (unpaid_given, collections_given, costs_given, outside_given)
     )
-    limit = _cents(limit_amount, "limit_amount")
-    already_paid = _cents(period_indemnities_paid, "period_indemnities_paid")
+    limit = checked_cents(limit_amount, "limit_amount")
+    already_paid = checked_cents(period_indemnities_paid, "period_indemnities_paid")
     period_maximum = round_cents(
-        _cents(minimum_premium, "minimum_premium")
+        checked_cents(minimum_premium, "minimum_premium")
         * _non_negative(max_indemnity_multiple, "max_indemnity_multiple")
     )
-    paid = _cents(premium_paid, "premium_paid")
-    total = _cents(premium_total, "premium_total")
-    pct = _text(percent)
+    paid = checked_cents(premium_paid, "premium_paid")
+    total = checked_cents(premium_total, "premium_total")
+    pct = percent_text(percent)
 
     source_rule = "WT-C6" if rate is None else "WT-C7"
     loss = max(unpaid - collections, ZERO)
-    covered = _share(loss, percent)
+    covered = percent_share(loss, percent)
     # WT-C9: the buyer maximum is coverage% x the whole limit; `limit_amount` may be only
     # the room the buyer's other credits left (WT-L5, WT-L8), which already counts the
     # indemnified ones, so it caps this loss but is not the base of the maximum.
-    whole_limit = limit if buyer_limit_amount is None else _cents(buyer_limit_amount, "limit")
-    buyer_maximum = _share(whole_limit, percent)
-    buyer_paid = _cents(buyer_indemnities_paid, "buyer_indemnities_paid")
+    whole_limit = (
+        limit if buyer_limit_amount is None else checked_cents(buyer_limit_amount, "limit")
+    )
+    buyer_maximum = percent_share(whole_limit, percent)
+    buyer_paid = checked_cents(buyer_indemnities_paid, "buyer_indemnities_paid")
     buyer_left = max(buyer_maximum - buyer_paid, ZERO)
-    indemnity = min(covered, _share(limit, percent))
+    indemnity = min(covered, percent_share(limit, percent))
     lines = [
         IndemnityLine(f"Insured unpaid credit{_given(unpaid_given, rate)}", unpaid, source_rule),
         IndemnityLine(
@@ -230,7 +240,7 @@ def wt_indemnity(
     ]
     if outside > ZERO:
         base = min(loss, limit)
-        indemnity = _share(max(base - outside, ZERO), percent)
+        indemnity = percent_share(max(base - outside, ZERO), percent)
         lines.append(
             IndemnityLine(
                 f"Less collections on sales outside cover {outside}{_given(outside_given, rate)}"
@@ -249,13 +259,15 @@ def wt_indemnity(
             )
         )
     if firm_order_cap_left is not None:  # WT-L4: firm orders' part held to the 50% cap
-        firm_share = _share(_convert(_cents(firm_order_loss, "firm_order_loss"), rate), percent)
+        firm_share = percent_share(
+            _convert(checked_cents(firm_order_loss, "firm_order_loss"), rate), percent
+        )
         indemnity, firm_paid = cap_firm_order_indemnity(indemnity, firm_share, firm_order_cap_left)
         lines.append(IndemnityLine(FIRM_ORDER_LINE, firm_paid, "WT-L4"))
 
     if costs > ZERO and buyer_left > ZERO:
         base = min(whole_limit, unpaid)
-        costs_share = _share(costs, percent)
+        costs_share = percent_share(costs, percent)
         costs_paid = min(costs_share, round_cents(base * COLLECTION_COSTS_CAP_SHARE))
         indemnity += costs_paid
         lines += [
@@ -265,7 +277,7 @@ def wt_indemnity(
                 "WT-C6",
             ),
             IndemnityLine(
-                f"Capped at {_text(COLLECTION_COSTS_CAP_SHARE * HUNDRED)}% of the credit "
+                f"Capped at {percent_text(COLLECTION_COSTS_CAP_SHARE * HUNDRED)}% of the credit "
                 f"limit or of the unpaid credit if lower ({base})",
                 costs_paid,
                 "WT-C6",
@@ -274,8 +286,8 @@ def wt_indemnity(
         ]
 
     if premium_received_of_due is not None:
-        received = _cents(premium_received_of_due[0], "premium received")
-        due = _cents(premium_received_of_due[1], "premium due")
+        received = checked_cents(premium_received_of_due[0], "premium received")
+        due = checked_cents(premium_received_of_due[1], "premium due")
         if due > ZERO and received < due:
             reduced = round_cents(indemnity * received / due)
             lines.append(
@@ -328,12 +340,16 @@ def wt_recovery_split(
     pagadas"). The surplus is the insured's (art. 8.4.a: "correspondiendo el exceso al
     ASEGURADO"). Costs above the recovery leave nothing to share.
     """
-    percent = _percent(coverage_percent)
-    net = max(_cents(recovery, "recovery") - _cents(recovery_costs, "recovery_costs"), ZERO)
-    principal = min(net, _cents(indemnified_credit_outstanding, "indemnified_credit_outstanding"))
-    interest = min(net - principal, _cents(interest_claimed, "interest_claimed"))
+    percent = checked_percent(coverage_percent)
+    net = max(
+        checked_cents(recovery, "recovery") - checked_cents(recovery_costs, "recovery_costs"), ZERO
+    )
+    principal = min(
+        net, checked_cents(indemnified_credit_outstanding, "indemnified_credit_outstanding")
+    )
+    interest = min(net - principal, checked_cents(interest_claimed, "interest_claimed"))
     surplus = net - principal - interest
-    insurer = _share(principal, percent) + interest
+    insurer = percent_share(principal, percent) + interest
     return RecoverySplit(
         insurer_share=insurer,
         insured_share=net - insurer,
@@ -346,8 +362,10 @@ def wt_recovery_split(
 def recovered_goods_value(market_value: Decimal, invoiced_amount: Decimal) -> Decimal:
     """WT-R2: recovered goods count (as a collection or a recovery) at their market value,
     never below 50% of the amount invoiced to the buyer (seed 003 art. 8.3)."""
-    floor = round_cents(_cents(invoiced_amount, "invoiced_amount") * RECOVERED_GOODS_FLOOR_SHARE)
-    return max(_cents(market_value, "market_value"), floor)
+    floor = round_cents(
+        checked_cents(invoiced_amount, "invoiced_amount") * RECOVERED_GOODS_FLOOR_SHARE
+    )
+    return max(checked_cents(market_value, "market_value"), floor)
 
 
 def _lesser_rate(sale: Decimal | None, indemnity: Decimal | None) -> tuple[Decimal, str] | None:
@@ -367,7 +385,7 @@ def _convert(amount: Decimal, rate: tuple[Decimal, str] | None) -> Decimal:
 
 def _given(amount: Decimal, rate: tuple[Decimal, str] | None) -> str:
     """WT-C7: " (1000.00 at the day-of-sale rate 3900)" for a converted amount, else ""."""
-    return "" if rate is None else f" ({amount} at the {rate[1]} rate {_text(rate[0])})"
+    return "" if rate is None else f" ({amount} at the {rate[1]} rate {percent_text(rate[0])})"
 
 
 def _rate(rate: Decimal, name: str) -> Decimal:
@@ -384,25 +402,3 @@ def _non_negative(value: Decimal, name: str) -> Decimal:
     if not value.is_finite() or value < 0:
         raise ValueError(f"{name} must be finite and at least 0, not {value}")
     return value
-
-
-def _cents(amount: Decimal, name: str) -> Decimal:
-    return round_cents(_non_negative(amount, name))
-
-
-def _percent(percent: Decimal) -> Decimal:
-    if not isinstance(percent, Decimal):
-        raise TypeError(f"coverage_percent must be a Decimal, not {type(percent).__name__}")
-    if not (percent.is_finite() and 0 < percent <= HUNDRED):
-        raise ValueError(f"coverage_percent must be above 0 and at most 100, not {percent}")
-    return percent
-
-
-def _share(amount: Decimal, percent: Decimal) -> Decimal:
-    """percent% of amount, rounded half-up to the cent."""
-    return round_cents(amount * percent / HUNDRED)
-
-
-def _text(value: Decimal) -> str:
-    """90 -> "90", 87.50 -> "87.5" (no exponent)."""
-    return format(value.normalize(), "f")

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.rules.money import round_cents
+from domain.rules.money import HUNDRED, round_cents
 from domain.rules.violations import Violation
 from domain.rules.wt.terms import PremiumRate
 
 ZERO = Decimal("0.00")
 #: WT-P1: rates are percentages of the declared sale.
-HUNDRED = Decimal(100)
 
 
 def rate_for_term(rates: Sequence[PremiumRate], term_days: int) -> Decimal:
