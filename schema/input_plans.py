@@ -4,7 +4,7 @@ every request.
 Strawberry turns a coerced argument into input objects with `convert_argument`, which for
 each field of each input resolves the field's annotation, checks it against the scalar
 registry and recurses: 42 calls per `requestQuote`, about a quarter of the GraphQL layer's
-own cost (bench/RESULTS.md, issue 7). graphql-core has already validated and coerced the
+own cost (bench/RESULTS.md). graphql-core has already validated and coerced the
 value by then (scalars parsed, enums mapped, required fields present), so what is left is
 pure reshaping. `StrawberryObjectDefinition.from_input` is strawberry's hook for an input
 type that builds its own value: `install_input_plans` sets it, for every input type of a

@@ -4,14 +4,14 @@ text once, with the protective limits, and mask server faults in the result.
 Strawberry runs every extension's hooks through a generator and a context manager per
 phase, and its ValidationCache keys the cache on the parsed document, whose hash walks
 every node of it. Together that was about a sixth of the GraphQL layer's own cost per
-`requestQuote` (bench/RESULTS.md, issue 7). Here the caches are keyed on the query text
+`requestQuote` (bench/RESULTS.md). Here the caches are keyed on the query text
 (hashed once per string by Python) and the limits are validation rules run inside the
 cached validation:
 
 - token limit (MaxTokensLimiter): a parse option, so a query over it never parses;
 - depth and aliases: validation rules, strawberry's QueryDepthLimiter and
   MaxAliasesLimiter semantics (fragments expanded, `__` fields ignored for depth) but with
-  each fragment measured once (issue 8): theirs walk every path through the fragment
+  each fragment measured once: theirs walk every path through the fragment
   spreads, so 22 fragments each spreading the next one twice (some 300 tokens) took 50 s
   of the event loop to validate;
 - graphql-core's OverlappingFieldsCanBeMergedRule gets a tenth of its default work budget

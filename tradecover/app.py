@@ -66,8 +66,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await init_db(settings.resolved_database_url)
         # The schema, the ORM's metadata and the imported modules live as long as the
         # process: move them out of the collector's view, so that a full collection walks
-        # only request garbage, not hundreds of thousands of long-lived objects (issue 7:
-        # these pauses were the GraphQL side's p99).
+        # only request garbage, not hundreds of thousands of long-lived objects (these
+        # pauses were the GraphQL side's p99, bench/RESULTS.md).
         gc.freeze()
         try:
             yield

@@ -1,11 +1,11 @@
-"""Structured logs (issue 9): one JSON object per line in production, readable lines in dev.
+"""Structured logs: one JSON object per line in production, readable lines in dev.
 
 Every record, from structlog or from the standard library's `logging` (our modules,
 uvicorn, dramatiq, tortoise), goes through the same processors, and carries the context
 bound for the current request or job: `request_id`, `partner_id`, `cover_id`, `job_id`,
 `actor`. Context lives in contextvars, so concurrent requests on one event loop do not mix.
 Secrets never reach a log line: `redact` masks API keys and webhook secrets wherever they
-appear in the event or its fields (issue 8, item 10).
+appear in the event or its fields (tests/api/test_secrets_never_leak.py).
 """
 
 from __future__ import annotations

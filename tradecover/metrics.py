@@ -1,4 +1,4 @@
-"""Prometheus metrics (issue 9): GET /metrics on the API.
+"""Prometheus metrics: GET /metrics on the API.
 
 - requests: `tradecover_http_requests_total{status}`;
 - GraphQL operations: `tradecover_graphql_operation_seconds{operation,kind}` (histogram;

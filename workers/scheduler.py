@@ -1,7 +1,7 @@
 """The scheduler process: relays the outbox and writes the periodic jobs.
 
 One loop, one tick per `scheduler_interval_seconds`. Periodic jobs are outbox rows too,
-so they travel the same path as business jobs. (Deadline sweeps join with issue 4.)
+so they travel the same path as business jobs. (Deadline sweeps are scheduled the same way.)
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _mint(prefix: str) -> str:
 
 
 #: Seconds this process keeps a key's principal: one query less on nearly every request
-#: (issue 7). A key revoked in the database stops working within this time.
+#: (bench/RESULTS.md). A key revoked in the database stops working within this time.
 AUTH_CACHE_SECONDS = 5.0
 #: Entries kept at most; the cache is emptied when it is full.
 AUTH_CACHE_SIZE = 10_000

@@ -42,7 +42,7 @@ class QuoteDraft:
 
 def _jsonable(value: Any) -> Any:
     """The request as JSON values, walked once (`dataclasses.asdict` deep-copies every leaf
-    first, a third of this service's time per quote: bench/RESULTS.md, issue 7)."""
+    first, a third of this service's time per quote: bench/RESULTS.md)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):

@@ -1,4 +1,4 @@
-"""Replaying failed webhook deliveries (`tradecover webhooks replay --since`, issue 9).
+"""Replaying failed webhook deliveries (`tradecover webhooks replay --since`).
 
 After a partner's receiver was down long enough for deliveries to run out of attempts
 (LIFECYCLE 6: 8 attempts over about a day), the insurer's operator puts them back in the

@@ -1,1 +1,1 @@
-"""The insurer staff console, served by the API app under /console (issue 10)."""
+"""The insurer staff console, served by the API app under /console."""

@@ -194,7 +194,7 @@ async def _send_now(delivery_ids: list[str], now: datetime) -> None:
 
 @staff_action
 async def replay(request: Request, staff: Staff, form: FormData) -> Response:
-    """Replay FAILED deliveries (same webhook-id; issue 9's `webhook_replay`), optionally
+    """Replay FAILED deliveries (same webhook-id; `domain.services.webhook_replay`), optionally
     re-enabling their disabled endpoint."""
     reenable = form.get("reenable") == "on"
     try:

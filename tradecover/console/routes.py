@@ -1,4 +1,4 @@
-"""The insurer staff console (issue 10): a Starlette sub-app mounted at /console.
+"""The insurer staff console: a Starlette sub-app mounted at /console.
 
 Server-rendered (Jinja2 templates, htmx bundled under static/), signed in with a staff
 key (sessions.py: a session kept in the database and named by the cookie, a CSRF token

@@ -1,4 +1,4 @@
-"""Request body caps, enforced while the body arrives (issue 8, item 7).
+"""Request body caps, enforced while the body arrives.
 
 Nothing else bounds a request: Starlette, strawberry and the rate limiter's cost model
 read whole bodies into memory, and a 5 MB string variable was parsed, coerced and handed

@@ -137,7 +137,7 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         return orjson.loads(data)
 
     def encode_json(self, data: object) -> bytes:
-        """orjson: several times faster than json.dumps on response bodies (issue 7)."""
+        """orjson: several times faster than json.dumps on response bodies (bench/RESULTS.md)."""
         return orjson.dumps(data, default=str)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:

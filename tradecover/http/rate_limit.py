@@ -1,4 +1,4 @@
-"""Per-partner rate limiting: a token bucket per caller in Redis (issue 8, item 8).
+"""Per-partner rate limiting: a token bucket per caller in Redis.
 
 Buckets. One bucket per partner and key mode (live and sandbox traffic are counted apart,
 so a partner's test suite cannot throttle its production traffic), refilled at
