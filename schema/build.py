@@ -8,7 +8,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import claims as claim_resolvers
-from resolvers import cover_life, documents, quotes, test_clocks, webhooks
+from resolvers import cover_life, documents, quotes, sandbox_clocks, webhooks
 from resolvers import covers as cover_resolvers
 from resolvers import policies as policy_resolvers
 from resolvers import rule_facts as rule_fact_resolvers
@@ -57,7 +57,7 @@ class Query:
         if str(id).startswith("quo_"):
             return await quotes.quote(info, id)
         if str(id).startswith("clk_"):
-            return await test_clocks.test_clock(info, id)
+            return await sandbox_clocks.test_clock(info, id)
         if str(id).startswith("clm_"):
             return await claim_resolvers.claim(info, id)
         if str(id).startswith("cov_"):
@@ -156,7 +156,7 @@ class Query:
 
     @strawberry.field
     async def test_clock(self, info: Info, id: strawberry.ID) -> TestClock | None:
-        return await test_clocks.test_clock(info, id)
+        return await sandbox_clocks.test_clock(info, id)
 
     @strawberry.field
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
@@ -464,13 +464,13 @@ class Mutation:
     async def create_test_clock(
         self, info: Info, input: inputs.CreateTestClockInput
     ) -> TestClockPayload:
-        return await test_clocks.create_test_clock(info, input)
+        return await sandbox_clocks.create_test_clock(info, input)
 
     @strawberry.mutation
     async def advance_test_clock(
         self, info: Info, input: inputs.AdvanceTestClockInput
     ) -> TestClockPayload:
-        return await test_clocks.advance_test_clock(info, input)
+        return await sandbox_clocks.advance_test_clock(info, input)
 
     @strawberry.mutation
     async def register_webhook_endpoint(

@@ -1,4 +1,4 @@
-"""createTestClock, advanceTestClock, testClock(id)."""
+"""Sandbox test clocks over GraphQL: createTestClock, advanceTestClock, testClock(id)."""
 
 from __future__ import annotations
 
