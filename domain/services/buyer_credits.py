@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from domain.rules.buyer_identity import buyer_key
 from domain.rules.wt import exposure as exposure_rules
 from domain.rules.wt.terms import Collection as RuleCollection
 from domain.rules.wt.terms import Credit, LimitTerms
@@ -19,7 +20,7 @@ GRANTED_VERSIONS = ("GRANTED", "REDUCED", "CANCELLED", "SUPERSEDED")
 
 def buyer_key_of(country: str, registration_number: str) -> str:
     """The same key covers use for a buyer (country and registration number)."""
-    return f"{country.strip().upper()}:{registration_number.strip().upper()}"
+    return buyer_key(country, registration_number)
 
 
 def credit_of(sale: Sale) -> Credit:

@@ -9,6 +9,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from domain.rules.buyer_identity import buyer_key
 from domain.rules.catalogue import FINANCED_INVOICE, PRODUCTS, TRANSPORT_INVOICE
 from domain.services import cover_events, cover_life, outbox
 from domain.services.clock_time import now_on_clock
@@ -25,7 +26,7 @@ CONFIRM_FEASIBILITY = "cover.confirm_feasibility"
 
 
 def company_key(company: dict[str, str]) -> str:
-    return f"{company['country'].upper()}:{company['registration_number'].strip().upper()}"
+    return buyer_key(company["country"], company["registration_number"])
 
 
 async def _bindable_quote(principal: Principal, quote_id: str, now: datetime) -> Quote:
