@@ -19,12 +19,12 @@ from domain.rules.money import Money
 from domain.services import (
     cover_events,
     cover_life,
+    dispute_suspension,
     event_sequence,
     indemnity_state,
     insolvency,
     outbox,
     recoveries,
-    service_disputes,
 )
 from domain.services.clock_time import now_on_clock
 from domain.services.errors import DomainError, not_found
@@ -179,8 +179,8 @@ async def open_claim(principal: Principal, cover_id: str, real_now: datetime) ->
         await cover.refresh_from_db()
         claim = await _open_claim_row(cover, now.date(), now, actor)
         await cover_life.sync_deadlines(cover)
-        if await service_disputes.pending(cover.id):
-            await service_disputes.suspend_claim(cover, claim, now, actor)
+        if await dispute_suspension.pending(cover.id):
+            await dispute_suspension.suspend_claim(cover, claim, now, actor)
         else:
             messages += await review_if_complete(cover, claim, now)
     await outbox.publish(messages, now)
@@ -272,7 +272,7 @@ async def decide_claim(
         )
     changes: dict[str, Any] = {"status": new_status}
     if decision == "APPROVE":
-        if await service_disputes.pending(cover.id):
+        if await dispute_suspension.pending(cover.id):
             raise DomainError(
                 "TR-X2",
                 "The service is disputed: the indemnity is suspended until a final court decision.",

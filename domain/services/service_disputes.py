@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from domain.services import claims, cover_events, event_sequence, outbox
 from domain.services.clock_time import now_on_clock
+from domain.services.dispute_suspension import SUSPENDABLE, suspend_claim
 from domain.services.errors import DomainError, not_found
 from domain.services.principals import Principal
 from domain.store.claim_models import Claim, Incident
@@ -23,8 +24,6 @@ from domain.store.cover_models import Cover
 from domain.store.models import OutboxMessage
 
 RULE = "TR-X2"
-#: A pending dispute suspends a claim in any of these states.
-SUSPENDABLE = ("DOCUMENTS_PENDING", "UNDER_REVIEW", "APPROVED")
 
 
 async def _latest_incident(cover: Cover) -> Incident:
@@ -36,28 +35,6 @@ async def _latest_incident(cover: Cover) -> Incident:
             ("input", "coverId"),
         )
     return incident
-
-
-async def pending(cover_id: str) -> bool:
-    """True while one of the cover's incidents waits for a final decision (TR-X2)."""
-    return await Incident.filter(
-        cover_id=cover_id, disputed=True, dispute_resolved_on=None
-    ).exists()
-
-
-async def suspend_claim(cover: Cover, claim: Claim, now: datetime, actor: str) -> bool:
-    """Compare-and-set the claim to SUSPENDED, with its event (C-6)."""
-    moved = await Claim.filter(id=claim.id, status__in=SUSPENDABLE).update(status="SUSPENDED")
-    if moved != 1:
-        return False
-    await cover_events.record(
-        cover,
-        "claim.suspended",
-        actor=actor,
-        now=now,
-        data={"claimId": claim.id, "cause": f"{RULE}: service disputed as non-conforming"},
-    )
-    return True
 
 
 async def record_service_dispute(

@@ -11,7 +11,7 @@ from tortoise.functions import Count
 
 from domain.rules.indemnity import IndemnityLine
 from domain.services import claims as claim_service
-from domain.services import service_disputes
+from domain.services import dispute_suspension
 from domain.store.claim_models import Claim, CoverDeadline, Document, Incident
 from domain.store.cover_models import Cover
 from tradecover.console.read_covers import LIST_LIMIT, clock_nows, clock_of, partner_names
@@ -114,7 +114,7 @@ async def claim_page(claim_id: str, real_now: datetime) -> ClaimPage | None:
             IndemnityLine(line["label"], Decimal(str(line["amount"])), line.get("rule"))
             for line in claim.indemnity_lines or []
         ],
-        dispute_pending=await service_disputes.pending(cover.id),
+        dispute_pending=await dispute_suspension.pending(cover.id),
     )
 
 
