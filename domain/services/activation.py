@@ -45,9 +45,7 @@ REFERRED_WEBHOOK = "cover.referred"
 async def _sandbox_mode(cover: Cover) -> bool:
     """The cover's mode, its partner's (LIFECYCLE 2: sandbox and live are separate worlds,
     every U-x fact counts only covers of the same mode)."""
-    rows = await Partner.filter(id=cover.partner_id).values_list(  # type: ignore[attr-defined]
-        "sandbox", flat=True
-    )
+    rows = await Partner.filter(id=cover.partner_id).values_list("sandbox", flat=True)
     return bool(rows[0]) if rows else True
 
 
@@ -103,7 +101,7 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
     cover = await Cover.filter(id=cover_id).first()
     if cover is None or cover.status != PENDING_CONFIRMATION or cover.feasibility != "PENDING":
         return None
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     messages: list[OutboxMessage] = []
     async with in_transaction():
         # Read inside the write transaction, under the buyer's lock: two covers of one
@@ -118,7 +116,7 @@ async def confirm_feasibility(cover_id: str, real_now: datetime) -> str | None:
             partner_buyer_exposure=await _buyer_exposure_excluding(
                 cover,
                 sandbox,
-                partner_id=cover.partner_id,  # type: ignore[attr-defined]
+                partner_id=cover.partner_id,
             ),
         )
         decision = decide_feasibility(facts, PRODUCTS[cover.product])
@@ -237,7 +235,7 @@ async def decide_feasibility_by_staff(
             "only referred pending covers take a staff decision.",
             ("input", "coverId"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.staff_actor(str(principal.staff_id))
     outcome = CONFIRMED if approve else DECLINED
     messages: list[OutboxMessage] = []
@@ -283,7 +281,7 @@ async def confirm_financing(
             "longer needed.",
             ("input", "coverId"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.partner_actor(principal.partner_id)
     messages: list[OutboxMessage] = []
     async with in_transaction():

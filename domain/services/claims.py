@@ -106,7 +106,7 @@ async def declare_incident(
             ("input", "unpaidAmount"),
         )
     if insolvency.applies(cover, kind):
-        now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+        now = await now_on_clock(cover.test_clock_id, real_now)
         actor = cover_events.partner_actor(str(principal.partner_id))
         return await insolvency.declare_during_stage(cover, unpaid, occurred_on, now, actor)
     if cover.status != "ACTIVE":
@@ -115,7 +115,7 @@ async def declare_incident(
             f"Cover {cover.id} is {cover.status}, not ACTIVE.",
             ("input", "coverId"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     today = now.date()
     actor = cover_events.partner_actor(str(principal.partner_id))
     fi = cover.product == "FINANCED_INVOICE"
@@ -162,7 +162,7 @@ async def open_claim(principal: Principal, cover_id: str, real_now: datetime) ->
             "A financed-invoice claim opens with the incident.",
             ("input", "coverId"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.partner_actor(str(principal.partner_id))
     if cover.status == "DEFAULTED":
         # TR-T5: opened after invoice date + 140 days, the cover lapses instead.
@@ -220,8 +220,8 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     claim = await Claim.get_or_none(id=claim_id)
     if claim is None or claim.status in ("PAID", "REJECTED"):
         return None
-    cover = await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    cover = await Cover.get(id=claim.cover_id)
+    now = await now_on_clock(cover.test_clock_id, real_now)
     async with in_transaction():
         await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
         # A preview (LIFECYCLE 5): the payment recomputes it in the paying transaction.
@@ -250,7 +250,7 @@ async def _staff_claim(principal: Principal, claim_id: str) -> tuple[Claim, Cove
     claim = await Claim.get_or_none(id=claim_id)
     if claim is None:
         raise not_found("claim", claim_id, ("input", "claimId"))
-    return claim, await Cover.get(id=claim.cover_id)  # type: ignore[attr-defined]
+    return claim, await Cover.get(id=claim.cover_id)
 
 
 async def decide_claim(
@@ -258,7 +258,7 @@ async def decide_claim(
 ) -> Claim:
     """APPROVE (with payableBy, FI-C2), REJECT (with the rule), SUSPEND (TR-X2)."""
     claim, cover = await _staff_claim(principal, claim_id)
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.staff_actor(str(principal.staff_id))
     allowed = {
         "APPROVE": ("UNDER_REVIEW", "SUSPENDED"),
@@ -313,7 +313,7 @@ async def mark_indemnity_paid(
     preview and is replaced by it. Payments received after `paid_on` are recoveries
     after the indemnity (FI-R1)."""
     claim, cover = await _staff_claim(principal, claim_id)
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.staff_actor(str(principal.staff_id))
     async with in_transaction():
         await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first

@@ -26,7 +26,7 @@ def cover_summary(cover: Cover) -> dict[str, Any]:
         "id": cover.id,
         "product": cover.product,
         "status": cover.status,
-        "quoteId": cover.quote_id,  # type: ignore[attr-defined]
+        "quoteId": cover.quote_id,
         "insuredAmount": {"amount": str(cover.insured_amount), "currency": cover.currency},
         "premium": {"amount": str(cover.premium), "currency": cover.currency},
     }
@@ -60,7 +60,7 @@ async def record(
     )
     if webhook:
         await webhooks.emit(
-            cover.partner_id,  # type: ignore[attr-defined]
+            cover.partner_id,
             webhook_type or event_type,
             {"cover": cover_summary(cover), "sequence": sequence, **details},
             now,

@@ -253,7 +253,7 @@ async def record_shipment_event(
         raise DomainError(
             "INVALID_STATE", "Shipment events are for transport covers.", ("input", "coverId")
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     bound_on = cover.bound_at.date()
     if kind == "LOADED":
         broken = [v for v in [rules.check_loading(bound_on, on)] if v]
@@ -295,7 +295,7 @@ async def record_invoice(
             "The due date is before the issue date.",
             ("input", "invoice", "dueDate"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     broken = rules.check_invoice(cover.unloaded_on, issue, due)
     actor = cover_events.partner_actor(principal.partner_id or "")
     return await _apply(
@@ -342,7 +342,7 @@ async def record_payment(
             f"A payment is a positive amount in {cover.currency}.",
             ("input", "amount"),
         )
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.partner_actor(principal.partner_id)
     messages: list[OutboxMessage] = []
     async with in_transaction():

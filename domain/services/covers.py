@@ -65,7 +65,7 @@ async def bind_cover(
     now: datetime,
 ) -> Cover:
     quote = await Quote.filter(id=quote_id).first()
-    now = await now_on_clock(quote.test_clock_id if quote else None, now)  # type: ignore[attr-defined]
+    now = await now_on_clock(quote.test_clock_id if quote else None, now)
     quote = await _bindable_quote(principal, quote_id, now)
     authorization: Authorization | None = None
     gateway = registry.for_partner(principal.sandbox)
@@ -156,7 +156,7 @@ async def _create_cover(
             coverage_percent=quote.coverage_percent,
             bound_at=now,
             confirmation_due_at=now + spec.confirmation_window,
-            test_clock_id=quote.test_clock_id,  # type: ignore[attr-defined]
+            test_clock_id=quote.test_clock_id,
             created_at=now,
         )
         if authorization is not None:

@@ -92,7 +92,7 @@ async def decide_credit_limit(
     row = await CreditLimit.get_or_none(id=limit_id)
     if row is None:
         raise not_found("credit limit", limit_id, ("input", "limitId"))
-    policy = await Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+    policy = await Policy.get(id=row.policy_id)
     now = await policies.policy_now(policy, real_now)
     actor = policies.actor_of(principal)
     async with event_sequence.policy_transaction(policy.id):

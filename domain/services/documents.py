@@ -161,9 +161,9 @@ async def submit_document(
     declared = normalise_content_type(content_type)
     check_content(declared, content)
     name = sanitise_filename(filename)
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
 
-    partner_id = cover.partner_id  # type: ignore[attr-defined]
+    partner_id = cover.partner_id
     await document_quota.check(partner_id, len(content), FILE_FIELD)
     async with (
         document_quota.staged_upload(partner_id, content) as upload,

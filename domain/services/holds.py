@@ -42,7 +42,7 @@ async def capture_hold(cover_id: str, real_now: datetime) -> str | None:
     if not await _claim(hold, CAPTURING):
         return hold.status
     await faults.checkpoint("hold.capture.after_claim")
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     gateway = registry.by_name(hold.gateway)
     try:
         await gateway.capture(
@@ -79,7 +79,7 @@ async def release_hold(
         return None
     if not await _claim(hold, RELEASING):
         return hold.status
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     await registry.by_name(hold.gateway).cancel(
         reference=hold.gateway_reference, idempotency_key=f"release:{hold.id}", now=now
     )
@@ -112,7 +112,7 @@ async def expire_holds(now: datetime, *, test_clock_id: str | None = None) -> in
         query = query.filter(cover__test_clock_id=test_clock_id)
     count = 0
     for hold in await query.order_by("expires_at"):
-        cover = await Cover.get(id=hold.cover_id)  # type: ignore[attr-defined]
+        cover = await Cover.get(id=hold.cover_id)
         async with in_transaction():
             await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
             moved = await PaymentHold.filter(id=hold.id, status=HELD).update(

@@ -74,7 +74,7 @@ def terms_of(policy: Policy) -> PolicyTerms:
 
 
 async def policy_now(policy: Policy, real_now: datetime) -> datetime:
-    return await now_on_clock(policy.test_clock_id, real_now)  # type: ignore[attr-defined]
+    return await now_on_clock(policy.test_clock_id, real_now)
 
 
 async def partner_policy(principal: Principal, policy_id: str) -> Policy:
@@ -347,7 +347,7 @@ async def record_premium_payment(
             f"Between 0.01 and the {invoice.amount - invoice.paid_amount} still due.",
             ("input", "amount"),
         )
-    policy = await Policy.get(id=invoice.policy_id)  # type: ignore[attr-defined]
+    policy = await Policy.get(id=invoice.policy_id)
     now = await policy_now(policy, real_now)
     async with event_sequence.policy_transaction(policy.id):
         paid = round_cents(invoice.paid_amount + amount)

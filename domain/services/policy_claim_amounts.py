@@ -268,7 +268,7 @@ async def _foreign_rates(
     if currency == policy.currency:
         return None
     latest = await exchange_rates.latest_rate(
-        policy.partner_id,  # type: ignore[attr-defined]
+        policy.partner_id,
         currency,
         policy.currency,
         on,

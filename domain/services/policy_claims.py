@@ -190,8 +190,8 @@ async def visible_claim(principal: Principal, claim_id: str) -> PolicyClaim | No
         return None
     if principal.is_staff:
         return claim
-    policy = await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
-    return claim if policy.partner_id == principal.partner_id else None  # type: ignore[attr-defined]
+    policy = await Policy.get(id=claim.policy_id)
+    return claim if policy.partner_id == principal.partner_id else None
 
 
 async def missing_documents(claim: PolicyClaim) -> list[str]:
@@ -215,9 +215,9 @@ async def submit_policy_document(
         raise not_found("claim", claim_id, ("input", "claimId"))
     declared = documents.normalise_content_type(content_type)
     documents.check_content(declared, content)
-    policy = await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    policy = await Policy.get(id=claim.policy_id)
     now = await policies.policy_now(policy, real_now)
-    partner_id = policy.partner_id  # type: ignore[attr-defined]
+    partner_id = policy.partner_id
     await document_quota.check(partner_id, len(content), documents.FILE_FIELD)
     messages: list[OutboxMessage] = []
     async with (
@@ -268,7 +268,7 @@ async def calculate_indemnity(claim_id: str, real_now: datetime) -> Decimal | No
     claim = await PolicyClaim.get_or_none(id=claim_id)
     if claim is None or claim.status not in ("UNDER_REVIEW", "APPROVED", "SUSPENDED"):
         return None
-    policy = await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    policy = await Policy.get(id=claim.policy_id)
     now = await policies.policy_now(policy, real_now)
     amount = await amounts.compute(claim, policy, now.date())
     result = amount.result
@@ -319,7 +319,7 @@ async def _staff_claim(principal: Principal, claim_id: str) -> tuple[PolicyClaim
     claim = await PolicyClaim.get_or_none(id=claim_id)
     if claim is None:
         raise not_found("claim", claim_id, ("input", "claimId"))
-    return claim, await Policy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    return claim, await Policy.get(id=claim.policy_id)
 
 
 async def decide_policy_claim(

@@ -80,7 +80,7 @@ async def rate_on(
     if from_currency == to_currency:
         return Decimal(1)
     row = await exchange_rates.rate_of_day(
-        policy.partner_id,  # type: ignore[attr-defined]
+        policy.partner_id,
         from_currency,
         to_currency,
         on,

@@ -40,7 +40,7 @@ async def record(
     )
     if webhook:
         await webhooks.emit(
-            policy.partner_id,  # type: ignore[attr-defined]
+            policy.partner_id,
             event_type,
             {"policy": policy_summary(policy), "sequence": sequence, **details},
             now,

@@ -110,8 +110,8 @@ async def authorize_extension(
     extension = await Extension.get_or_none(id=extension_id)
     if extension is None:
         raise not_found("extension", extension_id, ("input", "extensionId"))
-    policy = await Policy.get(id=extension.policy_id)  # type: ignore[attr-defined]
-    sale = await Sale.get(id=extension.sale_id)  # type: ignore[attr-defined]
+    policy = await Policy.get(id=extension.policy_id)
+    sale = await Sale.get(id=extension.sale_id)
     now = await policies.policy_now(policy, real_now)
     async with event_sequence.policy_transaction(policy.id):
         moved = await Extension.filter(id=extension.id, status=PENDING).update(

@@ -87,8 +87,8 @@ async def _principal_of(api_key: str, digest: str) -> Principal | None:
     )
     if row is None:
         return None
-    if row.staff_id is not None:  # type: ignore[attr-defined]
-        return Principal(staff_id=row.staff_id)  # type: ignore[attr-defined]
+    if row.staff_id is not None:
+        return Principal(staff_id=row.staff_id)
     partner = row.partner
     if partner is None:
         return None

@@ -67,5 +67,5 @@ async def by_cover(cover_ids: list[str]) -> dict[str, list[Recovery]]:
         cover_id__in=cover_ids or [""], type=RECOVERY_RECORDED
     ).order_by("cover_id", "sequence")
     for event in events:
-        found[str(event.cover_id)].append(recovery_of(event))  # type: ignore[attr-defined]
+        found[str(event.cover_id)].append(recovery_of(event))
     return found

@@ -40,7 +40,7 @@ async def _policy_of(
     wt = await Policy.get_or_none(id=policy_id)
     tu = None if wt is not None else await TopUpPolicy.get_or_none(id=policy_id)
     row = wt or tu
-    owner = None if row is None else str(row.partner_id)  # type: ignore[union-attr]
+    owner = None if row is None else str(row.partner_id)
     if owner is None or (not principal.is_staff and owner != principal.partner_id):
         raise not_found("policy", policy_id, ("input", "policyId"))
     return (rules.WHOLE_TURNOVER if wt else rules.TOP_UP), wt, tu

@@ -93,7 +93,7 @@ async def import_sales(
     policy = await Policy.get_or_none(id=policy_id)
     if policy is None:
         raise DomainError("NOT_FOUND", f"No policy {policy_id}.")
-    partner = await Partner.get(id=policy.partner_id)  # type: ignore[attr-defined]
+    partner = await Partner.get(id=policy.partner_id)
     principal = Principal(partner_id=partner.id, sandbox=partner.sandbox)
     declarations = insured = 0
     # One transaction for the file: a batch refused half-way (WT-N1 checks, a missing

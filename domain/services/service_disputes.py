@@ -51,7 +51,7 @@ async def record_service_dispute(
     if not reason.strip():
         raise DomainError("INVALID_INPUT", "Say what the client disputes.", ("input", "reason"))
     incident = await _latest_incident(cover)
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.partner_actor(str(principal.partner_id))
     async with in_transaction():
         await event_sequence.lock_owner(Cover, cover.id)  # LIFECYCLE 5a: the cover first
@@ -91,8 +91,8 @@ async def resolve_service_dispute(
     incident = await Incident.get_or_none(id=incident_id)
     if incident is None:
         raise not_found("incident", incident_id, ("input", "incidentId"))
-    cover = await Cover.get(id=incident.cover_id)  # type: ignore[attr-defined]
-    now = await now_on_clock(cover.test_clock_id, real_now)  # type: ignore[attr-defined]
+    cover = await Cover.get(id=incident.cover_id)
+    now = await now_on_clock(cover.test_clock_id, real_now)
     actor = cover_events.staff_actor(str(principal.staff_id))
     messages: list[OutboxMessage] = []
     async with in_transaction():

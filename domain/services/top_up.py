@@ -107,7 +107,7 @@ def state_of(row: TopUpLimit) -> TopUpLimitState:
 
 
 async def policy_now(policy: TopUpPolicy, real_now: datetime) -> datetime:
-    return await now_on_clock(policy.test_clock_id, real_now)  # type: ignore[attr-defined]
+    return await now_on_clock(policy.test_clock_id, real_now)
 
 
 async def partner_policy(principal: Principal, policy_id: str) -> TopUpPolicy:
@@ -138,7 +138,7 @@ def actor_of(principal: Principal) -> str:
 async def emit(policy: TopUpPolicy, event_type: str, now: datetime, data: dict[str, Any]) -> None:
     """C-6: a webhook to the partner, in the caller's transaction."""
     await webhooks.emit(
-        policy.partner_id,  # type: ignore[attr-defined]
+        policy.partner_id,
         event_type,
         {"topUpPolicy": {"id": policy.id}, **data},
         now,

@@ -43,8 +43,8 @@ async def visible_claim(principal: Principal, claim_id: str) -> TopUpClaim | Non
         return None
     if principal.is_staff:
         return claim
-    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
-    return claim if policy.partner_id == principal.partner_id else None  # type: ignore[attr-defined]
+    policy = await TopUpPolicy.get(id=claim.policy_id)
+    return claim if policy.partner_id == principal.partner_id else None
 
 
 async def year_account(
@@ -135,7 +135,7 @@ async def record_first_layer_indemnity(
     claim = await visible_claim(principal, claim_id)
     if claim is None or principal.partner_id is None:
         raise not_found("top-up claim", claim_id, ("input", "claimId"))
-    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    policy = await TopUpPolicy.get(id=claim.policy_id)
     now = await top_up.policy_now(policy, real_now)
     event_on = tu_eligibility.insured_event_on(paid_on, owed)
     async with in_transaction():
@@ -198,7 +198,7 @@ async def decide_top_up_claim(
     if approve and paid_on is None:
         raise DomainError("INVALID_INPUT", "The payment date.", ("input", "paidOn"))
     async with in_transaction():
-        policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+        policy = await TopUpPolicy.get(id=claim.policy_id)
         now = await top_up.policy_now(policy, real_now)
         await top_up_account.lock_year(policy, claim.insurance_year)
         await claim.refresh_from_db()
@@ -270,7 +270,7 @@ async def record_recovery(
         )
     if amount <= 0:
         raise DomainError("INVALID_INPUT", "A positive amount.", ("input", "amount"))
-    policy = await TopUpPolicy.get(id=claim.policy_id)  # type: ignore[attr-defined]
+    policy = await TopUpPolicy.get(id=claim.policy_id)
     now = await top_up.policy_now(policy, real_now)
     amount = round_cents(amount)
     if attributable:

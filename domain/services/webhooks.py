@@ -306,7 +306,7 @@ async def deliver(
         return "MISSING"
     if delivery.status != PENDING or not _due(delivery, now):
         return delivery.status
-    endpoint = await WebhookEndpoint.get(id=delivery.endpoint_id)  # type: ignore[attr-defined]
+    endpoint = await WebhookEndpoint.get(id=delivery.endpoint_id)
     if endpoint.deleted_at is not None or not endpoint.enabled:
         reason = "endpoint deleted" if endpoint.deleted_at else "endpoint disabled"
         return await _fail_without_attempt(delivery, reason)
@@ -321,8 +321,8 @@ async def deliver(
     ).update(attempts=claimed, next_attempt_at=now + ATTEMPT_LEASE)
     if taken != 1:  # another worker claimed this attempt
         return PENDING
-    event = await WebhookEvent.get(id=delivery.event_id)  # type: ignore[attr-defined]
-    partner_id = endpoint.partner_id  # type: ignore[attr-defined]
+    event = await WebhookEvent.get(id=delivery.event_id)
+    partner_id = endpoint.partner_id
     sandbox = await Partner.filter(id=partner_id).values_list("sandbox", flat=True)
     private_ok = allow_private or (sandbox_private and bool(sandbox and sandbox[0]))
     outcome = await _post(http, endpoint, event, now, private_ok)

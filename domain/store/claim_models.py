@@ -23,6 +23,7 @@ class CoverDeadline(Model):
     cover: fields.ForeignKeyRelation[Cover] = fields.ForeignKeyField(
         "models.Cover", related_name="deadline_rows", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     kind = fields.CharField(max_length=40)
     rule = fields.CharField(max_length=20)
     due_on = fields.DateField()
@@ -47,6 +48,7 @@ class Incident(Model):
     cover: fields.ForeignKeyRelation[Cover] = fields.ForeignKeyField(
         "models.Cover", related_name="incident_rows", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     kind = fields.CharField(max_length=20)
     unpaid_amount = fields.DecimalField(max_digits=14, decimal_places=2)
     currency = fields.CharField(max_length=3)
@@ -71,6 +73,7 @@ class Claim(Model):
     cover: fields.OneToOneRelation[Cover] = fields.OneToOneField(
         "models.Cover", related_name="claim_row", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     status = fields.CharField(max_length=20, index=True)
     opened_on = fields.DateField()
     documents_due_on = fields.DateField(null=True)
@@ -94,6 +97,7 @@ class Document(Model):
     cover: fields.ForeignKeyRelation[Cover] = fields.ForeignKeyField(
         "models.Cover", related_name="document_rows", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     kind = fields.CharField(max_length=40)
     filename = fields.CharField(max_length=255)
     content_type = fields.CharField(max_length=100)

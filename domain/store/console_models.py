@@ -24,10 +24,12 @@ class ConsoleSession(Model):
     staff: fields.ForeignKeyRelation[StaffMember] = fields.ForeignKeyField(
         "models.StaffMember", related_name="console_sessions", on_delete=fields.CASCADE
     )
+    staff_id: str  # set by Tortoise from `staff`
     #: the key signed in with - revoking it deletes the session
     api_key: fields.ForeignKeyRelation[ApiKey] = fields.ForeignKeyField(
         "models.ApiKey", related_name="console_sessions", on_delete=fields.CASCADE
     )
+    api_key_id: str  # set by Tortoise from `api_key`
     created_at = fields.DatetimeField()
     #: created_at plus the session length - refused from then on and purged at a sign-in
     expires_at = fields.DatetimeField(index=True)

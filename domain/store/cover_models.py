@@ -20,10 +20,12 @@ class Cover(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="covers", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     #: Unique: a quote binds at most once, whatever the concurrency.
     quote: fields.OneToOneRelation[Quote] = fields.OneToOneField(
         "models.Quote", related_name="cover", on_delete=fields.RESTRICT
     )
+    quote_id: str  # set by Tortoise from `quote`
     product = fields.CharField(max_length=40)
     status = fields.CharField(max_length=30, index=True)
     #: PENDING, CONFIRMED, REFERRED or DECLINED (U-1 to U-4)
@@ -57,6 +59,7 @@ class Cover(Model):
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="covers", null=True, on_delete=fields.SET_NULL
     )
+    test_clock_id: str | None  # set by Tortoise from `test_clock`
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -74,6 +77,7 @@ class PaymentHold(Model):
     cover: fields.OneToOneRelation[Cover] = fields.OneToOneField(
         "models.Cover", related_name="payment_hold", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     gateway = fields.CharField(max_length=20)
     gateway_reference = fields.CharField(max_length=100)
     amount = fields.DecimalField(max_digits=14, decimal_places=2)
@@ -96,6 +100,7 @@ class CoverEvent(Model):
     cover: fields.ForeignKeyRelation[Cover] = fields.ForeignKeyField(
         "models.Cover", related_name="events", on_delete=fields.CASCADE
     )
+    cover_id: str  # set by Tortoise from `cover`
     #: LIFECYCLE 5a - the order of the facts of one cover, 1, 2, 3 and so on
     sequence = fields.IntField(default=0, db_default=0)
     type = fields.CharField(max_length=60)

@@ -43,9 +43,11 @@ class ApiKey(Model):
     partner: fields.ForeignKeyNullableRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="api_keys", null=True, on_delete=fields.CASCADE
     )
+    partner_id: str | None  # set by Tortoise from `partner`
     staff: fields.ForeignKeyNullableRelation[StaffMember] = fields.ForeignKeyField(
         "models.StaffMember", related_name="api_keys", null=True, on_delete=fields.CASCADE
     )
+    staff_id: str | None  # set by Tortoise from `staff`
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
 
@@ -60,6 +62,7 @@ class TestClock(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="test_clocks", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     frozen_time = fields.DatetimeField()
     status = fields.CharField(max_length=20, default="READY")
     advancing_since = fields.DatetimeField(
@@ -78,6 +81,7 @@ class Quote(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="quotes", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     product = fields.CharField(max_length=40)
     eligible = fields.BooleanField()
     violations: Any = fields.JSONField(default=list)
@@ -93,6 +97,7 @@ class Quote(Model):
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="quotes", null=True, on_delete=fields.SET_NULL
     )
+    test_clock_id: str | None  # set by Tortoise from `test_clock`
     created_at = fields.DatetimeField()
 
     class Meta:

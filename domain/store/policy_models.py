@@ -21,6 +21,7 @@ class Policy(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="policies", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     insured: Any = fields.JSONField()
     currency = fields.CharField(max_length=3)
     period_start = fields.DateField()
@@ -51,6 +52,7 @@ class Policy(Model):
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="policies", null=True, on_delete=fields.SET_NULL
     )
+    test_clock_id: str | None  # set by Tortoise from `test_clock`
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -66,6 +68,7 @@ class CreditLimit(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="limits", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     buyer: Any = fields.JSONField()
     requested_amount = fields.DecimalField(max_digits=16, decimal_places=2)
@@ -100,6 +103,7 @@ class Declaration(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="declarations", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     #: SALES or COLLECTIONS
     kind = fields.CharField(max_length=20)
     #: first day of the declared month
@@ -121,9 +125,11 @@ class Sale(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="sales", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     declaration: fields.ForeignKeyRelation[Declaration] = fields.ForeignKeyField(
         "models.Declaration", related_name="sales", on_delete=fields.CASCADE
     )
+    declaration_id: str  # set by Tortoise from `declaration`
     buyer_key = fields.CharField(max_length=120)
     invoice_number = fields.CharField(max_length=100)
     issue_date = fields.DateField()
@@ -164,9 +170,11 @@ class Collection(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="collections", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     declaration: fields.ForeignKeyRelation[Declaration] = fields.ForeignKeyField(
         "models.Declaration", related_name="collections", on_delete=fields.CASCADE
     )
+    declaration_id: str  # set by Tortoise from `declaration`
     buyer_key = fields.CharField(max_length=120)
     amount = fields.DecimalField(max_digits=16, decimal_places=2)
     received_on = fields.DateField()
@@ -194,6 +202,7 @@ class ExchangeRate(Model):
         on_delete=fields.CASCADE,
         description="None - the staff rate, else the sandbox partner that set it",
     )
+    partner_id: str | None  # set by Tortoise from `partner`
     from_currency = fields.CharField(max_length=3)
     to_currency = fields.CharField(max_length=3)
     on = fields.DateField()
@@ -212,6 +221,7 @@ class PremiumInvoice(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="premium_invoices", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     #: MINIMUM, ADJUSTMENT or EXTENSION
     kind = fields.CharField(max_length=20)
     #: first day of the month it adjusts, for ADJUSTMENT
@@ -236,9 +246,11 @@ class Extension(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="extensions", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     sale: fields.OneToOneRelation[Sale] = fields.OneToOneField(
         "models.Sale", related_name="extension", on_delete=fields.CASCADE
     )
+    sale_id: str  # set by Tortoise from `sale`
     new_due_date = fields.DateField()
     granted_on = fields.DateField()
     #: OPTIONAL, PENDING_AUTHORISATION, AUTHORISED or REFUSED
@@ -258,6 +270,7 @@ class PolicyClaim(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="claims", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     #: NON_PAYMENT or INSOLVENCY
     cause = fields.CharField(max_length=20)
@@ -294,6 +307,7 @@ class OmittedSale(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="omitted_sales", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     invoice_number = fields.CharField(max_length=100)
     amount = fields.DecimalField(max_digits=16, decimal_places=2)
@@ -314,6 +328,7 @@ class PolicyDocument(Model):
     claim: fields.ForeignKeyRelation[PolicyClaim] = fields.ForeignKeyField(
         "models.PolicyClaim", related_name="documents", on_delete=fields.CASCADE
     )
+    claim_id: str  # set by Tortoise from `claim`
     kind = fields.CharField(max_length=40)
     filename = fields.CharField(max_length=255)
     content_type = fields.CharField(max_length=100)
@@ -336,6 +351,7 @@ class PolicyDeadline(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="deadline_rows", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     kind = fields.CharField(max_length=30)
     #: what it is about - a month, a sale or a claim id
     subject = fields.CharField(max_length=60)
@@ -361,6 +377,7 @@ class PolicyEvent(Model):
     policy: fields.ForeignKeyRelation[Policy] = fields.ForeignKeyField(
         "models.Policy", related_name="events", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     #: LIFECYCLE 5a - the order of the facts of one policy, 1, 2, 3 and so on
     sequence = fields.IntField(default=0, db_default=0)
     type = fields.CharField(max_length=60)

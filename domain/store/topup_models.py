@@ -20,6 +20,7 @@ class TopUpPolicy(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="top_up_policies", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     insured: Any = fields.JSONField()
     first_layer_insurer = fields.CharField(max_length=200)
     first_layer_policy = fields.CharField(max_length=100)
@@ -64,6 +65,7 @@ class TopUpPolicy(Model):
     test_clock: fields.ForeignKeyNullableRelation[TestClock] = fields.ForeignKeyField(
         "models.TestClock", related_name="top_up_policies", null=True, on_delete=fields.SET_NULL
     )
+    test_clock_id: str | None  # set by Tortoise from `test_clock`
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -77,6 +79,7 @@ class TopUpLimit(Model):
     policy: fields.ForeignKeyRelation[TopUpPolicy] = fields.ForeignKeyField(
         "models.TopUpPolicy", related_name="limits", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     buyer: Any = fields.JSONField()
     requested = fields.DecimalField(max_digits=16, decimal_places=2)
@@ -107,6 +110,7 @@ class TopUpDelivery(Model):
     policy: fields.ForeignKeyRelation[TopUpPolicy] = fields.ForeignKeyField(
         "models.TopUpPolicy", related_name="deliveries", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     invoice_number = fields.CharField(max_length=100)
     delivered_on = fields.DateField()
@@ -133,6 +137,7 @@ class TopUpClaim(Model):
     policy: fields.ForeignKeyRelation[TopUpPolicy] = fields.ForeignKeyField(
         "models.TopUpPolicy", related_name="claims", on_delete=fields.CASCADE
     )
+    policy_id: str  # set by Tortoise from `policy`
     buyer_key = fields.CharField(max_length=120)
     #: NOTIFIED, INSURED_EVENT, CALCULATED, APPROVED, PAID, REJECTED
     status = fields.CharField(max_length=20)

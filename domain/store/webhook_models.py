@@ -18,6 +18,7 @@ class WebhookEndpoint(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="webhook_endpoints", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     url = fields.CharField(max_length=2000)
     events: Any = fields.JSONField()
     secret = fields.CharField(max_length=200)
@@ -41,6 +42,7 @@ class WebhookEvent(Model):
     partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
         "models.Partner", related_name="webhook_events", on_delete=fields.CASCADE
     )
+    partner_id: str  # set by Tortoise from `partner`
     type = fields.CharField(max_length=60)
     payload: Any = fields.JSONField()
     created_at = fields.DatetimeField()
@@ -56,9 +58,11 @@ class WebhookDelivery(Model):
     event: fields.ForeignKeyRelation[WebhookEvent] = fields.ForeignKeyField(
         "models.WebhookEvent", related_name="deliveries", on_delete=fields.CASCADE
     )
+    event_id: str  # set by Tortoise from `event`
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
+    endpoint_id: str  # set by Tortoise from `endpoint`
     status = fields.CharField(max_length=20, index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True, index=True)
@@ -78,6 +82,7 @@ class WebhookAttempt(Model):
     delivery: fields.ForeignKeyRelation[WebhookDelivery] = fields.ForeignKeyField(
         "models.WebhookDelivery", related_name="attempt_rows", on_delete=fields.CASCADE
     )
+    delivery_id: str  # set by Tortoise from `delivery`
     attempted_at = fields.DatetimeField()
     response_code = fields.IntField(null=True)
     error = fields.CharField(max_length=500, null=True)
