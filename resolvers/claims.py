@@ -55,7 +55,7 @@ def incident_out(row: IncidentRow) -> Incident:
 async def claim_out(row: ClaimRow, cover: CoverRow | None = None) -> Claim:
     from resolvers import cover_batch
 
-    cover = cover or await CoverRow.get(id=row.cover_id)  # type: ignore[attr-defined]
+    cover = cover or await CoverRow.get(id=row.cover_id)
     return claim_from(row, cover, await cover_batch.load([cover]))
 
 
@@ -202,8 +202,8 @@ async def claim(info: Info, id: strawberry.ID) -> Claim | None:
     row = await ClaimRow.get_or_none(id=str(id))
     if row is None:
         return None
-    cover = await CoverRow.get(id=row.cover_id)  # type: ignore[attr-defined]
+    cover = await CoverRow.get(id=row.cover_id)
     principal = info.context.principal
-    if not principal.is_staff and cover.partner_id != principal.partner_id:  # type: ignore[attr-defined]
+    if not principal.is_staff and cover.partner_id != principal.partner_id:
         return None
     return await claim_out(row, cover)

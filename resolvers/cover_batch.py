@@ -33,23 +33,17 @@ async def load(rows: list[CoverRow]) -> CoverParts:
     if not rows:
         return parts
     ids = [row.id for row in rows]
-    quote_ids = [row.quote_id for row in rows]  # type: ignore[attr-defined]
+    quote_ids = [row.quote_id for row in rows]
     parts.quotes = {q.id: q for q in await QuoteRow.filter(id__in=quote_ids)}
-    parts.holds = {
-        h.cover_id: h  # type: ignore[attr-defined]
-        for h in await HoldRow.filter(cover_id__in=ids)
-    }
+    parts.holds = {h.cover_id: h for h in await HoldRow.filter(cover_id__in=ids)}
     for incident in await IncidentRow.filter(cover_id__in=ids).order_by("created_at"):
-        parts.incidents[incident.cover_id].append(incident)  # type: ignore[attr-defined]
-    parts.claims = {
-        c.cover_id: c  # type: ignore[attr-defined]
-        for c in await ClaimRow.filter(cover_id__in=ids)
-    }
+        parts.incidents[incident.cover_id].append(incident)
+    parts.claims = {c.cover_id: c for c in await ClaimRow.filter(cover_id__in=ids)}
     deadlines = (
         await DeadlineRow.filter(cover_id__in=ids).exclude(state="VOID").order_by("due_on", "kind")
     )
     for deadline in deadlines:
-        parts.deadlines[deadline.cover_id].append(deadline)  # type: ignore[attr-defined]
+        parts.deadlines[deadline.cover_id].append(deadline)
     # Always one query (not only when a claim is on the page): a constant cost per page.
     claim_covers = list(parts.claims) or [""]
     received = await DocumentRow.filter(cover_id__in=claim_covers).values_list("cover_id", "kind")

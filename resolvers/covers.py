@@ -125,7 +125,7 @@ def cover_from(row: CoverRow, parts: cover_batch.CoverParts, *, with_claim: bool
         id=row.id,  # type: ignore[arg-type]
         product=ProductCode(row.product),
         status=CoverStatus(row.status),
-        quote=quote_out(parts.quotes[row.quote_id]),  # type: ignore[attr-defined]
+        quote=quote_out(parts.quotes[row.quote_id]),
         seller=_company(row.seller),
         buyer=_company(row.buyer),
         insured_amount=Money(amount=row.insured_amount, currency=currency),

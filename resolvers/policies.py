@@ -194,7 +194,7 @@ def extension_out(row: rows.Extension, invoice_number: str, currency: str) -> t.
 
 
 async def claim_out(row: rows.PolicyClaim) -> t.PolicyClaim:
-    policy = await rows.Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+    policy = await rows.Policy.get(id=row.policy_id)
     currency = policy.currency
     sales = await rows.Sale.filter(id__in=list(row.sale_ids)).order_by("due_date", "id")
     indemnity = None
@@ -388,7 +388,7 @@ async def record_premium_payment(
             input.paid_on,
             info.context.now,
         )
-        policy = await rows.Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+        policy = await rows.Policy.get(id=row.policy_id)
         return {"invoice": invoice_out(row, policy.currency), "policy": await policy_out(policy)}
 
     return await run_mutation(info, t.PremiumInvoicePayload, body)
@@ -445,7 +445,7 @@ async def decide_credit_limit(info: Info, input: t.DecideCreditLimitInput) -> t.
         row = await credit_limits.decide_credit_limit(
             info.context.principal, str(input.limit_id), decision, info.context.now
         )
-        policy = await rows.Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+        policy = await rows.Policy.get(id=row.policy_id)
         return {"credit_limit": limit_out(row, policy.currency)}
 
     return await run_mutation(info, t.CreditLimitPayload, body)
@@ -508,7 +508,7 @@ async def set_exchange_rate(info: Info, input: t.SetExchangeRateInput) -> t.Exch
         )
         return {
             "exchange_rate": t.ExchangeRate(
-                partner_id=row.partner_id,  # type: ignore[attr-defined]
+                partner_id=row.partner_id,
                 from_currency=row.from_currency,
                 to_currency=row.to_currency,
                 on=row.on,
@@ -529,7 +529,7 @@ async def declare_extension(info: Info, input: t.DeclareExtensionInput) -> t.Ext
             input.new_due_date,
             info.context.now,
         )
-        policy = await rows.Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+        policy = await rows.Policy.get(id=row.policy_id)
         return {"extension": extension_out(row, input.invoice_number.strip(), policy.currency)}
 
     return await run_mutation(info, t.ExtensionPayload, body)
@@ -540,8 +540,8 @@ async def authorize_extension(info: Info, input: t.AuthorizeExtensionInput) -> t
         row = await policy_extensions.authorize_extension(
             info.context.principal, str(input.extension_id), input.approve, info.context.now
         )
-        sale = await rows.Sale.get(id=row.sale_id)  # type: ignore[attr-defined]
-        policy = await rows.Policy.get(id=row.policy_id)  # type: ignore[attr-defined]
+        sale = await rows.Sale.get(id=row.sale_id)
+        policy = await rows.Policy.get(id=row.policy_id)
         return {"extension": extension_out(row, sale.invoice_number, policy.currency)}
 
     return await run_mutation(info, t.ExtensionPayload, body)
@@ -577,7 +577,7 @@ async def submit_policy_document(
             content,
             info.context.now,
         )
-        claim = await rows.PolicyClaim.get(id=document.claim_id)  # type: ignore[attr-defined]
+        claim = await rows.PolicyClaim.get(id=document.claim_id)
         return {"claim": await claim_out(claim)}
 
     return await run_mutation(info, t.PolicyClaimPayload, body)

@@ -106,7 +106,7 @@ def delivery_out(row: rows.TopUpDelivery, currency: str) -> t.TopUpDelivery:
 
 
 async def claim_out(row: rows.TopUpClaim) -> t.TopUpClaim:
-    policy = await rows.TopUpPolicy.get(id=row.policy_id)  # type: ignore[attr-defined]
+    policy = await rows.TopUpPolicy.get(id=row.policy_id)
     currency = policy.currency
     indemnity = None
     if row.indemnity_amount is not None:

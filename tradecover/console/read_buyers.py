@@ -156,10 +156,10 @@ async def _exposure_in(key: str, sandbox: bool, partners: dict[str, str]) -> Mod
     exposed = await Cover.filter(
         buyer_key=key, status__in=EXPOSED_STATUSES, partner_id__in=of_mode(sandbox)
     )
-    partners.update(await partner_names(c.partner_id for c in exposed))  # type: ignore[attr-defined]
+    partners.update(await partner_names(c.partner_id for c in exposed))
     grouped: dict[tuple[str, str, str], list[Cover]] = defaultdict(list)
     for cover in exposed:
-        grouped[(cover.partner_id, cover.product, cover.currency)].append(cover)  # type: ignore[attr-defined]
+        grouped[(cover.partner_id, cover.product, cover.currency)].append(cover)
     lines = [
         ExposureLine(
             partner=partners.get(partner_id, "?"),
@@ -181,12 +181,11 @@ async def buyer_page(key: str) -> BuyerPage | None:
     limits = await _limits(key)
     if not covers and not limits:
         return None
-    partners = await partner_names(c.partner_id for c in covers)  # type: ignore[attr-defined]
+    partners = await partner_names(c.partner_id for c in covers)
     by_mode = [await _exposure_in(key, sandbox, partners) for sandbox in MODES]
     incidents = await Incident.filter(cover__buyer_key=key).order_by("-declared_on", "-id")
     incident_covers = {
-        c.id: c.partner_id  # type: ignore[attr-defined]
-        for c in await Cover.filter(id__in={i.cover_id for i in incidents})  # type: ignore[attr-defined]
+        c.id: c.partner_id for c in await Cover.filter(id__in={i.cover_id for i in incidents})
     }
     modes = await partner_modes(
         [*partners, *incident_covers.values(), *(line.partner_id for line in limits)]
@@ -211,22 +210,21 @@ async def _limits(key: str) -> list[LimitLine]:
     credit = await CreditLimit.filter(buyer_key=key).order_by("policy_id", "created_at")
     top_up = await TopUpLimit.filter(buyer_key=key).order_by("policy_id")
     policies: dict[str, Any] = {
-        p.id: p
-        for p in await Policy.filter(id__in={r.policy_id for r in credit})  # type: ignore[attr-defined]
+        p.id: p for p in await Policy.filter(id__in={r.policy_id for r in credit})
     }
     policies.update(
-        {p.id: p for p in await TopUpPolicy.filter(id__in={r.policy_id for r in top_up})}  # type: ignore[attr-defined]
+        {p.id: p for p in await TopUpPolicy.filter(id__in={r.policy_id for r in top_up})}
     )
     partners = await partner_names(p.partner_id for p in policies.values())
     lines = [
         LimitLine(
             kind="Credit limit (WT-L1)",
-            policy_id=row.policy_id,  # type: ignore[attr-defined]
-            partner_id=policies[row.policy_id].partner_id,  # type: ignore[attr-defined]
-            partner=partners.get(policies[row.policy_id].partner_id, "?"),  # type: ignore[attr-defined]
+            policy_id=row.policy_id,
+            partner_id=policies[row.policy_id].partner_id,
+            partner=partners.get(policies[row.policy_id].partner_id, "?"),
             status=row.status,
             amount=row.amount if row.amount is not None else row.requested_amount,
-            currency=policies[row.policy_id].currency,  # type: ignore[attr-defined]
+            currency=policies[row.policy_id].currency,
             effective_from=row.effective_from,
             ends_on=row.ends_on,
             detail=(row.buyer or {}).get("name", ""),
@@ -236,12 +234,12 @@ async def _limits(key: str) -> list[LimitLine]:
     lines += [
         LimitLine(
             kind="Top-up limit (TU-L1)",
-            policy_id=row.policy_id,  # type: ignore[attr-defined]
-            partner_id=policies[row.policy_id].partner_id,  # type: ignore[attr-defined]
-            partner=partners.get(policies[row.policy_id].partner_id, "?"),  # type: ignore[attr-defined]
+            policy_id=row.policy_id,
+            partner_id=policies[row.policy_id].partner_id,
+            partner=partners.get(policies[row.policy_id].partner_id, "?"),
             status="ZERO (TU-L2)" if row.zero_locked else "IN FORCE",
             amount=row.top_up_limit,
-            currency=policies[row.policy_id].currency,  # type: ignore[attr-defined]
+            currency=policies[row.policy_id].currency,
             effective_from=None,
             ends_on=None,
             detail=(row.buyer or {}).get("name", ""),

@@ -52,8 +52,8 @@ async def claims(status: str) -> list[ClaimRow]:
         .limit(LIST_LIMIT)
         .prefetch_related("cover")
     )
-    partners = await partner_names(r.cover.partner_id for r in rows)  # type: ignore[attr-defined]
-    return [ClaimRow(r, r.cover, partners.get(r.cover.partner_id, "?")) for r in rows]  # type: ignore[attr-defined]
+    partners = await partner_names(r.cover.partner_id for r in rows)
+    return [ClaimRow(r, r.cover, partners.get(r.cover.partner_id, "?")) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ async def claim_page(claim_id: str, real_now: datetime) -> ClaimPage | None:
     return ClaimPage(
         claim=claim,
         cover=cover,
-        partner=(await partner_names([cover.partner_id])).get(cover.partner_id, "?"),  # type: ignore[attr-defined]
+        partner=(await partner_names([cover.partner_id])).get(cover.partner_id, "?"),
         today=nows.get(clock_of(cover), real_now).date(),
         checklist=checklist,
         other_documents=[d for d in documents if d.kind not in required],

@@ -116,15 +116,15 @@ async def referrals(real_now: datetime) -> list[Referral]:
 
 
 async def _referrals(rows: list[Cover], real_now: datetime) -> list[Referral]:
-    partners = await partner_names(r.partner_id for r in rows)  # type: ignore[attr-defined]
-    modes = await partner_modes(r.partner_id for r in rows)  # type: ignore[attr-defined]
+    partners = await partner_names(r.partner_id for r in rows)
+    modes = await partner_modes(r.partner_id for r in rows)
     # The exposure staff weigh a referral against is that of the cover's own mode (U-1).
     exposure = {
         (key, currency, sandbox): amount
         for sandbox in (False, True)
         for (key, currency), amount in (
             await exposures(
-                (r.buyer_key for r in rows if modes.get(r.partner_id, True) == sandbox),  # type: ignore[attr-defined]
+                (r.buyer_key for r in rows if modes.get(r.partner_id, True) == sandbox),
                 sandbox=sandbox,
             )
         ).items()
@@ -136,9 +136,9 @@ async def _referrals(rows: list[Cover], real_now: datetime) -> list[Referral]:
         found.append(
             Referral(
                 cover=row,
-                partner=partners.get(row.partner_id, "?"),  # type: ignore[attr-defined]
+                partner=partners.get(row.partner_id, "?"),
                 exposure=exposure.get(
-                    (row.buyer_key, row.currency, modes.get(row.partner_id, True)),  # type: ignore[attr-defined]
+                    (row.buyer_key, row.currency, modes.get(row.partner_id, True)),
                     Decimal("0"),
                 ),
                 capacity=spec.buyer_capacity,
@@ -146,7 +146,7 @@ async def _referrals(rows: list[Cover], real_now: datetime) -> list[Referral]:
                 time_left=row.confirmation_due_at - nows.get(clock_of(row), real_now),
                 financing=financing_state(row),
                 on_clock=clock_of(row) is not None,
-                sandbox=modes.get(row.partner_id, True),  # type: ignore[attr-defined]
+                sandbox=modes.get(row.partner_id, True),
             )
         )
     return found
@@ -171,7 +171,7 @@ async def cover_page(cover_id: str, real_now: datetime) -> CoverPage | None:
     nows = await clock_nows([clock_of(cover)], real_now)
     return CoverPage(
         cover=cover,
-        partner=(await partner_names([cover.partner_id])).get(cover.partner_id, "?"),  # type: ignore[attr-defined]
+        partner=(await partner_names([cover.partner_id])).get(cover.partner_id, "?"),
         today=nows.get(clock_of(cover), real_now).date(),
         deadlines=await CoverDeadline.filter(cover_id=cover.id).order_by("due_on", "id"),
         events=await CoverEvent.filter(cover_id=cover.id).order_by("-sequence").limit(100),

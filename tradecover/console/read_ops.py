@@ -117,7 +117,7 @@ async def deadline_board(real_now: datetime) -> Board:
     )
     covers = [r.cover for r in real_rows + clock_rows + missed] + list(pending)
     nows = await clock_nows((clock_of(c) for c in covers), real_now)
-    partners = await partner_names(c.partner_id for c in covers)  # type: ignore[attr-defined]
+    partners = await partner_names(c.partner_id for c in covers)
     claims = dict(
         await Claim.filter(cover_id__in={c.id for c in covers}).values_list("cover_id", "id")
     )
@@ -125,7 +125,7 @@ async def deadline_board(real_now: datetime) -> Board:
     def item(row: CoverDeadline) -> BoardItem:
         cover = row.cover
         own_today = nows.get(clock_of(cover), real_now).date()
-        partner = partners.get(cover.partner_id, "?")  # type: ignore[attr-defined]
+        partner = partners.get(cover.partner_id, "?")
         return _cover_item(row, cover, own_today, partner, claims.get(cover.id))
 
     for row in real_rows + clock_rows:
@@ -161,7 +161,7 @@ def _confirmation_item(cover: Cover, today: date, partners: dict[str, str]) -> B
         today=today,
         subject=f"{_subject(cover)} (feasibility {cover.feasibility.lower()})",
         link=f"{PREFIX}/referrals" if rule == "U-4" else f"{PREFIX}/covers/{cover.id}",
-        partner=partners.get(cover.partner_id, "?"),  # type: ignore[attr-defined]
+        partner=partners.get(cover.partner_id, "?"),
         product=cover.product,
         status=cover.status,
         on_clock=clock_of(cover) is not None,
@@ -178,7 +178,7 @@ async def _policy_items(today: date, state: str) -> list[BoardItem]:
     else:
         query = query.order_by("-due_on", "-id")
     rows = await query.limit(LIST_LIMIT).prefetch_related("policy")
-    partners = await partner_names(r.policy.partner_id for r in rows)  # type: ignore[attr-defined]
+    partners = await partner_names(r.policy.partner_id for r in rows)
     return [
         BoardItem(
             kind=row.kind,
@@ -187,7 +187,7 @@ async def _policy_items(today: date, state: str) -> list[BoardItem]:
             today=today,
             subject=f"policy {row.policy.id} · {row.subject}",
             link=None,
-            partner=partners.get(row.policy.partner_id, "?"),  # type: ignore[attr-defined]
+            partner=partners.get(row.policy.partner_id, "?"),
             product="WHOLE_TURNOVER",
             status=row.policy.status,
         )
@@ -234,13 +234,9 @@ async def webhook_health() -> WebhookHealth:
         .prefetch_related("event", "endpoint")
     )
     partners = await partner_names(
-        [e.partner_id for e in endpoints]  # type: ignore[attr-defined]
-        + [d.endpoint.partner_id for d in failed + retrying]  # type: ignore[attr-defined]
+        [e.partner_id for e in endpoints] + [d.endpoint.partner_id for d in failed + retrying]
     )
-    health = {
-        e.id: EndpointHealth(e, partners.get(e.partner_id, "?"))  # type: ignore[attr-defined]
-        for e in endpoints
-    }
+    health = {e.id: EndpointHealth(e, partners.get(e.partner_id, "?")) for e in endpoints}
     for row in counts:
         health[row["endpoint_id"]].counts[row["status"]] = int(row["n"])
     return WebhookHealth(list(health.values()), failed, retrying, partners)
