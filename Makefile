@@ -22,7 +22,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy domain
+	$(BIN)/mypy domain resolvers schema workers tradecover
 
 pytest: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -508,7 +508,7 @@ async def set_exchange_rate(info: Info, input: t.SetExchangeRateInput) -> t.Exch
         )
         return {
             "exchange_rate": t.ExchangeRate(
-                partner_id=row.partner_id,
+                partner_id=strawberry.ID(row.partner_id) if row.partner_id else None,
                 from_currency=row.from_currency,
                 to_currency=row.to_currency,
                 on=row.on,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -48,6 +50,20 @@ from schema.webhook_types import WebhookDeliveryConnection, WebhookEndpoint, Web
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 15
+
+
+_Resolver = TypeVar("_Resolver", bound=Callable[..., Any])
+
+
+def described_field(**options: Any) -> Callable[[_Resolver], _Resolver]:
+    """`strawberry.field(description=...)`, typed: strawberry's overloads leave the
+    decorated resolver untyped for mypy --strict. The same decorator runs."""
+    return cast(Callable[[_Resolver], _Resolver], strawberry.field(**options))
+
+
+def described_mutation(**options: Any) -> Callable[[_Resolver], _Resolver]:
+    """`strawberry.mutation(description=...)`, typed the same way."""
+    return cast(Callable[[_Resolver], _Resolver], strawberry.mutation(**options))
 
 
 @strawberry.type
@@ -99,7 +115,7 @@ class Query:
     async def claim(self, info: Info, id: strawberry.ID) -> Claim | None:
         return await claim_resolvers.claim(info, id)
 
-    @strawberry.field(
+    @described_field(
         description="Staff: insurer-side deadlines missed (FI-C2 INDEMNITY_PAYMENT), oldest "
         "first; `outstanding` keeps only those whose indemnity is still unpaid."
     )
@@ -114,15 +130,15 @@ class Query:
     async def policy(self, info: Info, id: strawberry.ID) -> wt.Policy | None:
         return await policy_resolvers.policy(info, id)
 
-    @strawberry.field(description="Newest first; staff see every partner's.")
+    @described_field(description="Newest first; staff see every partner's.")
     async def policies(self, info: Info, first: int | None = 50) -> list[wt.Policy]:
         return await policy_resolvers.policy_list(info, first)
 
-    @strawberry.field(description="Every version of every buyer limit of the policy.")
+    @described_field(description="Every version of every buyer limit of the policy.")
     async def credit_limits(self, info: Info, policy_id: strawberry.ID) -> list[wt.CreditLimit]:
         return await policy_resolvers.credit_limit_list(info, policy_id)
 
-    @strawberry.field(description="WT-L5 to WT-L7 for one buyer; `on` defaults to today.")
+    @described_field(description="WT-L5 to WT-L7 for one buyer; `on` defaults to today.")
     async def buyer_exposure(
         self,
         info: Info,
@@ -136,7 +152,7 @@ class Query:
     async def policy_claim(self, info: Info, id: strawberry.ID) -> wt.PolicyClaim | None:
         return await policy_resolvers.policy_claim(info, id)
 
-    @strawberry.field(description="Facts recorded on a WT or TU policy, oldest first.")
+    @described_field(description="Facts recorded on a WT or TU policy, oldest first.")
     async def rule_facts(self, info: Info, policy_id: strawberry.ID) -> list[rf.RuleFact]:
         return await rule_fact_resolvers.rule_fact_list(info, policy_id)
 
@@ -209,13 +225,13 @@ class Mutation:
     ) -> IncidentPayload:
         return await claim_resolvers.declare_incident(info, input)
 
-    @strawberry.mutation(description="TR-X2: the client disputes the service as non-conforming.")
+    @described_mutation(description="TR-X2: the client disputes the service as non-conforming.")
     async def record_service_dispute(
         self, info: Info, input: inputs.RecordServiceDisputeInput
     ) -> IncidentPayload:
         return await claim_resolvers.record_service_dispute(info, input)
 
-    @strawberry.mutation(description="TR-X2 (staff): the final court decision on a dispute.")
+    @described_mutation(description="TR-X2 (staff): the final court decision on a dispute.")
     async def resolve_service_dispute(
         self, info: Info, input: inputs.ResolveServiceDisputeInput
     ) -> IncidentPayload:
@@ -253,13 +269,13 @@ class Mutation:
     async def create_policy(self, info: Info, input: wt.CreatePolicyInput) -> wt.PolicyPayload:
         return await policy_resolvers.create_policy(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Staff: a policy's underwriting terms, before it takes effect (WT-P1)."
     )
     async def set_policy_terms(self, info: Info, input: wt.SetPolicyTermsInput) -> wt.PolicyPayload:
         return await policy_resolvers.set_policy_terms(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Staff: premium received (WT-P1: cover starts when the "
         "minimum premium is paid)."
     )
@@ -268,7 +284,7 @@ class Mutation:
     ) -> wt.PremiumInvoicePayload:
         return await policy_resolvers.record_premium_payment(info, input)
 
-    @strawberry.mutation(description="Staff: the month's premium adjustment invoice (WT-P1).")
+    @described_mutation(description="Staff: the month's premium adjustment invoice (WT-P1).")
     async def issue_premium_invoice(
         self, info: Info, input: wt.IssuePremiumInvoiceInput
     ) -> wt.PremiumInvoicePayload:
@@ -280,23 +296,23 @@ class Mutation:
     ) -> wt.CreditLimitPayload:
         return await policy_resolvers.request_credit_limit(info, input)
 
-    @strawberry.mutation(description="Staff: grant, refuse, reduce or cancel (WT-L2 to WT-L4).")
+    @described_mutation(description="Staff: grant, refuse, reduce or cancel (WT-L2 to WT-L4).")
     async def decide_credit_limit(
         self, info: Info, input: wt.DecideCreditLimitInput
     ) -> wt.CreditLimitPayload:
         return await policy_resolvers.decide_credit_limit(info, input)
 
-    @strawberry.mutation(description="WT-N1: a month's sales, by the 30th of the next month.")
+    @described_mutation(description="WT-N1: a month's sales, by the 30th of the next month.")
     async def declare_sales(self, info: Info, input: wt.DeclareSalesInput) -> wt.DeclarationPayload:
         return await policy_resolvers.declare_sales(info, input)
 
-    @strawberry.mutation(description="WT-N2: collections, assigned or oldest due date first.")
+    @described_mutation(description="WT-N2: collections, assigned or oldest due date first.")
     async def declare_collections(
         self, info: Info, input: wt.DeclareCollectionsInput
     ) -> wt.DeclarationPayload:
         return await policy_resolvers.declare_collections(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="The rate of a day (WT-N3, WT-C7): staff set the rates live policies use; "
         "a sandbox key may set its own, used by its sandbox policies only."
     )
@@ -305,55 +321,55 @@ class Mutation:
     ) -> wt.ExchangeRatePayload:
         return await policy_resolvers.set_exchange_rate(info, input)
 
-    @strawberry.mutation(description="WT-X1: optional, or waiting for the insurer.")
+    @described_mutation(description="WT-X1: optional, or waiting for the insurer.")
     async def declare_extension(
         self, info: Info, input: wt.DeclareExtensionInput
     ) -> wt.ExtensionPayload:
         return await policy_resolvers.declare_extension(info, input)
 
-    @strawberry.mutation(description="Staff: authorise an extension beyond WT-X1.")
+    @described_mutation(description="Staff: authorise an extension beyond WT-X1.")
     async def authorize_extension(
         self, info: Info, input: wt.AuthorizeExtensionInput
     ) -> wt.ExtensionPayload:
         return await policy_resolvers.authorize_extension(info, input)
 
-    @strawberry.mutation(description="WT-C1: a buyer's non-payment or insolvency.")
+    @described_mutation(description="WT-C1: a buyer's non-payment or insolvency.")
     async def notify_non_payment(
         self, info: Info, input: wt.NotifyNonPaymentInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.notify_non_payment(info, input)
 
-    @strawberry.mutation(description="WT-C2: a claim document (GraphQL multipart upload).")
+    @described_mutation(description="WT-C2: a claim document (GraphQL multipart upload).")
     async def submit_policy_document(
         self, info: Info, input: wt.SubmitPolicyDocumentInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.submit_policy_document(info, input)
 
-    @strawberry.mutation(description="Staff: approve, reject (with the rule) or suspend (WT-C4).")
+    @described_mutation(description="Staff: approve, reject (with the rule) or suspend (WT-C4).")
     async def decide_policy_claim(
         self, info: Info, input: wt.DecidePolicyClaimInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.decide_policy_claim(info, input)
 
-    @strawberry.mutation(description="Staff: the final judgment on a disputed credit (WT-C4).")
+    @described_mutation(description="Staff: the final judgment on a disputed credit (WT-C4).")
     async def resolve_credit_dispute(
         self, info: Info, input: wt.ResolveCreditDisputeInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.resolve_credit_dispute(info, input)
 
-    @strawberry.mutation(description="Staff: paid at the end of the waiting period (WT-C3).")
+    @described_mutation(description="Staff: paid at the end of the waiting period (WT-C3).")
     async def mark_policy_indemnity_paid(
         self, info: Info, input: wt.MarkPolicyIndemnityPaidInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.mark_policy_indemnity_paid(info, input)
 
-    @strawberry.mutation(description="Staff: authorised collection costs (WT-C6).")
+    @described_mutation(description="Staff: authorised collection costs (WT-C6).")
     async def record_collection_costs(
         self, info: Info, input: wt.RecordCollectionCostsInput
     ) -> wt.PolicyClaimPayload:
         return await policy_resolvers.record_collection_costs(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Staff: sales found undeclared; they reduce indemnities (WT-N4)."
     )
     async def record_omitted_sales(
@@ -361,7 +377,7 @@ class Mutation:
     ) -> wt.PolicyPayload:
         return await policy_resolvers.record_omitted_sales(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Staff: a sale outside the cover made with express authorisation (WT-C8)."
     )
     async def authorise_sale_outside_cover(
@@ -369,13 +385,13 @@ class Mutation:
     ) -> wt.DeclaredCreditPayload:
         return await policy_resolvers.authorise_sale_outside_cover(info, input)
 
-    @strawberry.mutation(description="Staff: a recovery after the indemnity (WT-R1, WT-R2).")
+    @described_mutation(description="Staff: a recovery after the indemnity (WT-R1, WT-R2).")
     async def record_recovery(
         self, info: Info, input: wt.RecordRecoveryInput
     ) -> wt.RecoveryPayload:
         return await policy_resolvers.record_recovery(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Record a fact under a rule the system cannot judge (WT-L9, WT-C11, TU-N2, "
         "TU-P5, ...), applying the consequence the rule gives."
     )
@@ -384,7 +400,7 @@ class Mutation:
     ) -> rf.RuleFactPayload:
         return await rule_fact_resolvers.record_rule_fact(info, input)
 
-    @strawberry.mutation(
+    @described_mutation(
         description="Staff: political risks contracted (C-1), claim-file fee (WT-P5)."
     )
     async def set_policy_contract_options(
@@ -400,61 +416,61 @@ class Mutation:
     ) -> tu.TopUpPolicyPayload:
         return await top_up_resolvers.create_top_up_policy(info, input)
 
-    @strawberry.mutation(description="Staff: a premium payment or instalment received (TU-P1).")
+    @described_mutation(description="Staff: a premium payment or instalment received (TU-P1).")
     async def record_top_up_premium(
         self, info: Info, input: tu.RecordTopUpPremiumInput
     ) -> tu.TopUpPolicyPayload:
         return await top_up_resolvers.record_top_up_premium(info, input)
 
-    @strawberry.mutation(description="The first layer decided on a buyer (TU-L1 to TU-L3).")
+    @described_mutation(description="The first layer decided on a buyer (TU-L1 to TU-L3).")
     async def record_first_layer_decision(
         self, info: Info, input: tu.RecordFirstLayerDecisionInput
     ) -> tu.TopUpLimitPayload:
         return await top_up_resolvers.record_first_layer_decision(info, input)
 
-    @strawberry.mutation(description="Deliveries, each insured or not (TU-E1, TU-E3).")
+    @described_mutation(description="Deliveries, each insured or not (TU-E1, TU-E3).")
     async def declare_deliveries(
         self, info: Info, input: tu.DeclareDeliveriesInput
     ) -> tu.DeliveriesPayload:
         return await top_up_resolvers.declare_deliveries(info, input)
 
-    @strawberry.mutation(description="A buyer's insolvency, within 30 days (TU-N1).")
+    @described_mutation(description="A buyer's insolvency, within 30 days (TU-N1).")
     async def notify_insolvency(
         self, info: Info, input: tu.NotifyInsolvencyInput
     ) -> tu.TopUpClaimPayload:
         return await top_up_resolvers.notify_insolvency(info, input)
 
-    @strawberry.mutation(description="The first layer paid: the insured event (TU-E2).")
+    @described_mutation(description="The first layer paid: the insured event (TU-E2).")
     async def record_first_layer_indemnity(
         self, info: Info, input: tu.RecordFirstLayerIndemnityInput
     ) -> tu.TopUpClaimPayload:
         return await top_up_resolvers.record_first_layer_indemnity(info, input)
 
-    @strawberry.mutation(description="Staff: pay or reject a top-up claim (TU-C1, TU-P1).")
+    @described_mutation(description="Staff: pay or reject a top-up claim (TU-C1, TU-P1).")
     async def decide_top_up_claim(
         self, info: Info, input: tu.DecideTopUpClaimInput
     ) -> tu.TopUpClaimPayload:
         return await top_up_resolvers.decide_top_up_claim(info, input)
 
-    @strawberry.mutation(description="A recovery on a top-up loss (TU-R1, TU-C2).")
+    @described_mutation(description="A recovery on a top-up loss (TU-R1, TU-C2).")
     async def record_top_up_recovery(
         self, info: Info, input: tu.RecordTopUpRecoveryInput
     ) -> tu.TopUpClaimPayload:
         return await top_up_resolvers.record_top_up_recovery(info, input)
 
-    @strawberry.mutation(description="Staff: the insurer's terms of a top-up policy.")
+    @described_mutation(description="Staff: the insurer's terms of a top-up policy.")
     async def set_top_up_policy_terms(
         self, info: Info, input: tu.SetTopUpPolicyTermsInput
     ) -> tu.TopUpPolicyPayload:
         return await top_up_resolvers.set_top_up_policy_terms(info, input)
 
-    @strawberry.mutation(description="The insured's first-layer contract ended or changed (TU-P4).")
+    @described_mutation(description="The insured's first-layer contract ended or changed (TU-P4).")
     async def record_first_layer_contract(
         self, info: Info, input: tu.RecordFirstLayerContractInput
     ) -> tu.TopUpPolicyPayload:
         return await top_up_resolvers.record_first_layer_contract(info, input)
 
-    @strawberry.mutation(description="Staff: rescind on a new first-layer contract (TU-P4).")
+    @described_mutation(description="Staff: rescind on a new first-layer contract (TU-P4).")
     async def rescind_top_up_policy(
         self, info: Info, input: tu.RescindTopUpPolicyInput
     ) -> tu.TopUpPolicyPayload:
@@ -490,7 +506,7 @@ class Mutation:
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    extensions: list = [
+    extensions: list[Any] = [
         OperationGuard(
             max_depth=MAX_DEPTH,
             max_tokens=MAX_TOKENS,

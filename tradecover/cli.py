@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from tradecover.settings import get_settings
+
+T = TypeVar("T")
 
 app = typer.Typer(help="tradecover: trade-credit insurance API", no_args_is_help=True)
 partners = typer.Typer(help="Partner platforms and their API keys", no_args_is_help=True)
@@ -137,7 +140,7 @@ class PartnerKind(StrEnum):
     freight_exchange = "freight_exchange"
 
 
-async def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
     from domain.store.database import close_db, init_db
 
     await init_db(get_settings().resolved_database_url)

@@ -54,7 +54,7 @@ class TortoiseMiddleware(Middleware):
 
 def build_broker() -> RedisBroker:
     settings = get_settings()
-    broker = RedisBroker(
+    broker = RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq ships no annotations here
         url=settings.resolved_redis_url,
         namespace="tradecover",
         # A killed worker's messages come back after this (ms); dramatiq's default is 60 s.

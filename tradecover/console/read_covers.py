@@ -44,7 +44,7 @@ async def clock_nows(
 
 
 def clock_of(cover: Cover) -> str | None:
-    return cover.test_clock_id  # type: ignore[attr-defined,no-any-return]
+    return cover.test_clock_id
 
 
 def of_mode(sandbox: bool) -> Subquery:

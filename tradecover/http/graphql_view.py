@@ -18,7 +18,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -121,7 +121,7 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
                 raise RequestTooLarge(refused)
         return data
 
-    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+    async def process_result(self, request: Any, result: Any) -> Any:
         """With introspection off, validation errors do not suggest names ("Did you mean
         'coverage'?"): they would hand the schema out field by field to a caller that may
         not read it."""
@@ -179,14 +179,16 @@ class TradecoverGraphQL(GraphQL[RequestContext, None]):
         request: Request,
         request_adapter: Any,
         sub_response: Any,
-        context: Context,
+        context: Any,
         root_value: Any,
         request_data: Any,
     ) -> ExecutionResult:
         async def run() -> ExecutionResult:
-            return await super(TradecoverGraphQL, self).execute_single(
+            result = await super(TradecoverGraphQL, self).execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+            # strawberry's own ExecutionResult: the same data/errors/extensions shape.
+            return cast(ExecutionResult, result)
 
         key = request.headers.get("idempotency-key")
         if not key or not is_mutation(request_data.query, request_data.operation_name):
@@ -247,7 +249,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _REQUEST_ID.fullmatch(candidate):
                 return candidate
     return f"req_{secrets.token_hex(8)}"
