@@ -150,6 +150,18 @@ async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
         await close_db()
 
 
+def _run_or_exit(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    """Runs a service call on the database; a refusal (DomainError) is printed and the
+    command exits 2, as every command does for a refused input."""
+    from domain.services.errors import DomainError
+
+    try:
+        return asyncio.run(_with_db(coro_factory))
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+
+
 @partners.command("create")
 def partners_create(
     name: Annotated[str, typer.Option(help="partner name")],
@@ -158,7 +170,6 @@ def partners_create(
     premium_rate: Annotated[str | None, typer.Option(help="FI-P1 rate, e.g. 0.008")] = None,
 ) -> None:
     """Create a partner and print its API key (last line)."""
-    from domain.services.errors import DomainError
     from domain.services.principals import create_partner
 
     rate = None
@@ -167,21 +178,15 @@ def partners_create(
             rate = Decimal(premium_rate)
         except InvalidOperation:
             raise typer.BadParameter("premium rate must be a decimal such as 0.008") from None
-    try:
-        partner, key = asyncio.run(
-            _with_db(
-                lambda: create_partner(
-                    name=name,
-                    kind=kind.value,
-                    sandbox=sandbox,
-                    premium_rate=rate,
-                    now=datetime.now(UTC),
-                )
-            )
+    partner, key = _run_or_exit(
+        lambda: create_partner(
+            name=name,
+            kind=kind.value,
+            sandbox=sandbox,
+            premium_rate=rate,
+            now=datetime.now(UTC),
         )
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2) from None
+    )
     typer.echo(
         f"partner {partner.id} ({partner.name}, {partner.kind}, "
         f"{'sandbox' if partner.sandbox else 'live'})"
@@ -207,16 +212,11 @@ def staff_revoke(
     ] = None,
 ) -> None:
     """Revoke a staff member's keys and end their console sessions at once."""
-    from domain.services.errors import DomainError
     from domain.services.principals import revoke_staff_keys
 
-    try:
-        revoked = asyncio.run(
-            _with_db(lambda: revoke_staff_keys(staff_id, datetime.now(UTC), display_prefix=prefix))
-        )
-    except DomainError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2) from None
+    revoked = _run_or_exit(
+        lambda: revoke_staff_keys(staff_id, datetime.now(UTC), display_prefix=prefix)
+    )
     typer.echo(
         f"revoked {len(revoked.key_ids)} key(s) of {staff_id}; "
         f"ended {revoked.console_sessions} console session(s)"
