@@ -199,7 +199,7 @@ class CostModel:
     def of_body(self, body: Any, body_bytes: int = 0) -> int:
         """Cost of a decoded JSON request body of `body_bytes` bytes (a list is a batch:
         costs add), its size included."""
-        return self._of_operations(body) + self.of_size(body, body_bytes)
+        return self.of_operations(body) + self.of_size(body, body_bytes)
 
     def of_size(self, body: Any, body_bytes: int) -> int:
         """The tokens a decoded body's size adds (cheap: no parsing)."""
@@ -209,12 +209,17 @@ class CostModel:
         )
         return request_size.size_cost(query_size, max(0, body_bytes - query_size))
 
-    def _of_operations(self, body: Any) -> int:
+    def of_operations(self, body: Any) -> int:
+        """Cost of a decoded body's operations, its size apart (of_size)."""
         if isinstance(body, list):
-            return max(1, sum(self._of_operations(item) for item in body))
+            return max(1, sum(self.of_operations(item) for item in body))
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return 1
-        if request_size.query_bytes(body["query"]) > request_size.MAX_QUERY_BYTES:
+        query = body["query"]
+        # More characters than the cap is more bytes too: no need to encode it to know.
+        if len(query) > request_size.MAX_QUERY_BYTES or (
+            request_size.query_bytes(query) > request_size.MAX_QUERY_BYTES
+        ):
             return 1  # never parsed: refused by the view, charged by its size
         operation = body.get("operationName")
         variables = body.get("variables")
@@ -416,10 +421,10 @@ class RateLimiter:
             decoded = orjson.loads(body)
         except orjson.JSONDecodeError:
             return 1 + request_size.size_cost(0, len(body)), body
-        floor = 1 + self.costs.of_size(decoded, len(body))
-        if not affordable(floor):
-            return floor, body
-        return self.costs.of_body(decoded, len(body)), body
+        size = self.costs.of_size(decoded, len(body))
+        if not affordable(1 + size):
+            return 1 + size, body
+        return self.costs.of_operations(decoded) + size, body
 
     async def check(self, key: str, policy: Policy, cost: int) -> Decision | None:
         """The bucket's decision, or None when Redis cannot be asked (fail open)."""
