@@ -40,8 +40,21 @@ class Principal:
         return self.staff_id is not None
 
 
+#: Random characters after a key's kind that its display prefix shows (tc_test_ab12).
+DISPLAY_CHARS = 4
+
+
 def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def display_prefix(key: str) -> str | None:
+    """What `api_key.display_prefix` keeps of a key in clear: its kind and DISPLAY_CHARS
+    more characters; None for text that is not shaped like a key."""
+    for kind in (STAFF_PREFIX, SANDBOX_PREFIX, LIVE_PREFIX):
+        if key.startswith(kind):
+            return key[: len(kind) + DISPLAY_CHARS]
+    return None
 
 
 def _mint(prefix: str) -> str:
@@ -142,7 +155,7 @@ async def create_partner(
         await ApiKey.create(
             id=new_id("key"),
             key_hash=hash_key(key),
-            display_prefix=key[:12],
+            display_prefix=display_prefix(key),
             partner=partner,
             created_at=now,
         )
@@ -157,7 +170,7 @@ async def create_staff(*, name: str, now: datetime) -> tuple[StaffMember, str]:
         await ApiKey.create(
             id=new_id("key"),
             key_hash=hash_key(key),
-            display_prefix=key[:13],
+            display_prefix=display_prefix(key),
             staff=staff,
             created_at=now,
         )

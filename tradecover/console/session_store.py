@@ -8,12 +8,11 @@ delete the row, so a cookie copied before either opens nothing after it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.services.principals import Principal
+from domain.services.principals import Principal, hash_key
 from domain.store.console_models import ConsoleSession
 from domain.store.ids import new_id
 
@@ -34,7 +33,8 @@ class Staff:
 
 
 def hash_session_id(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
+    """Stored as API keys are (principals.hash_key: SHA-256 hex)."""
+    return hash_key(session_id)
 
 
 async def start(staff_id: str, key_id: str, now: datetime) -> str:

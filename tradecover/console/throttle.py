@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from domain.services.principals import LIVE_PREFIX, SANDBOX_PREFIX, STAFF_PREFIX
+from domain.services.principals import display_prefix
 from domain.store.console_models import SignInThrottle
 
 #: Failures of one address or key prefix before its attempts are refused.
@@ -31,8 +31,6 @@ WINDOW = timedelta(minutes=15)
 #: The refusal after the MAX_FAILURES-th failure; each further failure doubles it.
 FIRST_BLOCK = timedelta(seconds=30)
 MAX_BLOCK = timedelta(hours=1)
-#: Random characters after a key's kind prefix that its display prefix shows.
-DISPLAY_CHARS = 4
 #: Compare-and-set rounds before a failure is counted with a plain increment.
 CAS_ROUNDS = 20
 
@@ -57,10 +55,8 @@ def prefix_scope(pasted: str) -> str | None:
     """`prefix:` and the display prefix of a key-shaped text (what `api_key.display_prefix`
     already stores in clear); None for text that is no key at all, so a mistyped password
     is never stored, not even in part."""
-    for kind in (STAFF_PREFIX, SANDBOX_PREFIX, LIVE_PREFIX):
-        if pasted.startswith(kind):
-            return f"prefix:{pasted[: len(kind) + DISPLAY_CHARS]}"
-    return None
+    shown = display_prefix(pasted)
+    return f"prefix:{shown}" if shown else None
 
 
 def scopes_of(host: str | None, pasted: str) -> list[str]:
